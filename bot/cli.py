@@ -1,0 +1,168 @@
+"""The `quotebot` command: a thin layer over Bot that prints results or one clean error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.core import Bot
+from bot.render import answer_text
+from bot.settings import Settings
+from ingest.errors import QuotebotError
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        settings = Settings.from_env(
+            store=args.store, chroma_url=args.chroma_url, top_k=getattr(args, "k", None)
+        )
+        return int(args.run(Bot(settings), args) or 0)
+    except QuotebotError as exc:
+        print(f"quotebot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quotebot",
+        description="Ask questions of interview transcripts; get verbatim, cited quotes.",
+    )
+    parser.add_argument(
+        "--store", type=Path, help="store folder (default: $QUOTEBOT_STORE or ~/.local/share/quotebot/store)"
+    )
+    parser.add_argument(
+        "--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 ($QUOTEBOT_CHROMA_URL)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add transcript files or folders to the store")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("ask", help="quote the passages that answer a question")
+    p.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    p.add_argument("-k", type=int, help="number of quotes (1-10, default 3)")
+    p.add_argument(
+        "--history", action="append", default=[], metavar="EARLIER", help="an earlier question (repeatable)"
+    )
+    p.add_argument(
+        "--source", action="append", dest="sources", metavar="SOURCE", help="only this source (repeatable)"
+    )
+    p.add_argument(
+        "--speaker", action="append", dest="speakers", metavar="NAME", help="only this speaker (repeatable)"
+    )
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the answer as JSON")
+    form.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"question", "history"} lines on stdin, print one JSON answer per line',
+    )
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("sources", help="list the ingested transcripts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_sources)
+
+    p = sub.add_parser("remove", help="delete one source's passages from the store")
+    p.add_argument("source")
+    p.set_defaults(run=_remove)
+
+    p = sub.add_parser("serve", help="serve the chat in the browser")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.set_defaults(run=_serve)
+    return parser
+
+
+def _ingest(bot: Bot, args: argparse.Namespace) -> int:
+    report = bot.ingest(args.paths, progress=sys.stderr.isatty())
+    for name in report.added:
+        print(f"added      {name}")
+    for name in report.replaced:
+        print(f"replaced   {name}")
+    for name in report.unchanged:
+        print(f"unchanged  {name}")
+    for name, why in report.skipped:
+        print(f"skipped    {name}: {why}")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for _, why in report.failed:
+        print(f"quotebot: {why}", file=sys.stderr)
+    print(f"{report.passages} passages written; the store holds {bot.store.count()} at {bot.store.location}")
+    return 1 if report.failed else 0
+
+
+def _ask(bot: Bot, args: argparse.Namespace) -> int:
+    if args.jsonl:
+        if args.question:
+            raise QuotebotError("Give the question on the command line or use --jsonl, not both.")
+        return _ask_lines(bot, args)
+    if args.question is None:
+        raise QuotebotError('Give a question: quotebot ask "What does Lavrov think about sanctions?"')
+    answer = bot.ask(
+        args.question, history=args.history, k=args.k, sources=args.sources, speakers=args.speakers
+    )
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer_text(answer))
+    return 0
+
+
+def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
+    failures = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
+                raise QuotebotError('each line must be a JSON object with a "question" string')
+            answer = bot.ask(
+                request["question"],
+                history=request.get("history") or [],
+                k=request.get("k") or args.k,
+                sources=args.sources,
+                speakers=args.speakers,
+            )
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        except (QuotebotError, json.JSONDecodeError) as exc:
+            failures += 1
+            print(json.dumps({"line": number, "error": str(exc)}), flush=True)
+    return 1 if failures else 0
+
+
+def _sources(bot: Bot, args: argparse.Namespace) -> int:
+    infos = bot.sources()
+    if args.json:
+        print(json.dumps([asdict(i) for i in infos], ensure_ascii=False, indent=2))
+        return 0
+    if not infos:
+        print(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH`.")
+    for i in infos:
+        speakers = ", ".join(i.speakers) or "unattributed"
+        print(f"{i.source}\n    {i.title} · {i.date or 'undated'} · {speakers} · {i.passages} passages")
+    return 0
+
+
+def _remove(bot: Bot, args: argparse.Namespace) -> int:
+    removed = bot.remove(args.source)
+    print(f"removed {args.source} ({removed} passages)")
+    return 0
+
+
+def _serve(bot: Bot, args: argparse.Namespace) -> int:
+    from app import serve
+
+    serve(bot, host=args.host, port=args.port)
+    return 0

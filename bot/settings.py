@@ -1,0 +1,69 @@
+"""Every QUOTEBOT_* setting, read in this one place, with its default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import QuotebotError
+
+
+def default_store() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "quotebot" / "store"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and how retrieval behaves.
+
+    Each field can be set by the environment variable ``QUOTEBOT_<FIELD>`` (e.g.
+    ``QUOTEBOT_STORE``, ``QUOTEBOT_TOP_K``) or by the CLI flag of the same name.
+    """
+
+    store: Path = field(default_factory=default_store)
+    """Folder of the embedded Chroma store."""
+    chroma_url: str | None = None
+    """A Chroma server (http://host:port) to use instead of the embedded store."""
+    top_k: int = 3
+    """How many quotes an answer shows."""
+    min_score: float = 0.35
+    """Below this top score the bot says nothing answers confidently."""
+    max_tokens: int = 160
+    """Longest passage, in cl100k tokens, that ingestion cuts."""
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.top_k <= 10:
+            raise QuotebotError(f"top_k must be between 1 and 10; it is {self.top_k}.")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise QuotebotError(f"min_score must be between 0 and 1; it is {self.min_score}.")
+        if self.max_tokens < 16:
+            raise QuotebotError(f"max_tokens must be at least 16; it is {self.max_tokens}.")
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``QUOTEBOT_*`` variables, then non-None ``overrides``."""
+        values: dict[str, Any] = {}
+        defaults = cls()
+        for f in fields(cls):
+            raw = os.environ.get(f"QUOTEBOT_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw, type(getattr(defaults, f.name)))
+        base = cls(**values)
+        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _convert(name: str, raw: str, kind: type) -> Any:
+    try:
+        if issubclass(kind, Path):
+            return Path(raw).expanduser()
+        if kind in (int, float):
+            return kind(raw)
+        return raw
+    except ValueError:
+        raise QuotebotError(f"QUOTEBOT_{name.upper()}={raw!r} is not a valid {kind.__name__}.") from None

@@ -1,0 +1,73 @@
+"""Reading transcripts into verbatim, citable passages. Knows nothing of Chroma or Gradio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.chunk import Fits, count_tokens, split_paragraph
+from ingest.errors import InputFileError, QuotebotError
+from ingest.passage import Passage, passage_id
+from ingest.read import SUPPORTED_SUFFIXES, Document, parse_bytes, read_document
+from ingest.sentences import sentence_spans
+from ingest.transcript import Transcript, parse_transcript
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Document",
+    "InputFileError",
+    "Parsed",
+    "Passage",
+    "QuotebotError",
+    "count_tokens",
+    "parse_bytes",
+    "passages_from",
+    "read_document",
+    "sentence_spans",
+]
+
+DEFAULT_MAX_TOKENS = 160
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A document, its structure and its passages, ready to store."""
+
+    document: Document
+    transcript: Transcript
+    passages: list[Passage]
+
+
+def passages_from(doc: Document, fits: Fits, max_tokens: int = DEFAULT_MAX_TOKENS) -> Parsed:
+    """Cut every answer paragraph of ``doc`` into passages; questions are context, not passages."""
+    transcript = parse_transcript(doc)
+    passages = []
+    for para in transcript.paragraphs:
+        text = doc.text[para.start : para.end]
+        for s, e in split_paragraph(text, max_tokens, fits):
+            start, end = para.start + s, para.start + e
+            piece = doc.text[start:end]
+            passages.append(
+                Passage(
+                    id=passage_id(doc.source, start, piece),
+                    text=piece,
+                    source=doc.source,
+                    title=transcript.title,
+                    date=transcript.date,
+                    url=transcript.url,
+                    speaker=para.speaker,
+                    question=para.question,
+                    turn=para.turn,
+                    paragraph=para.paragraph,
+                    char_start=start,
+                    char_end=end,
+                )
+            )
+    if not passages:
+        raise InputFileError(f"{doc.source}: no answer text found to ingest.")
+    return Parsed(doc, transcript, passages)
+
+
+def read_passages(path: Path, fits: Fits, max_tokens: int = DEFAULT_MAX_TOKENS) -> Parsed:
+    """Read one file into passages; raises :class:`InputFileError` when it cannot be used."""
+    return passages_from(read_document(path), fits, max_tokens)

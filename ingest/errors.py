@@ -1,0 +1,31 @@
+"""Every error quotebot raises on purpose; the CLI and the UI show them without a traceback."""
+
+from __future__ import annotations
+
+
+class QuotebotError(Exception):
+    """Something the user can fix: the message says what went wrong and what to do."""
+
+
+class InputFileError(QuotebotError):
+    """A file given to ingest cannot be read as a transcript."""
+
+
+class EmptyQuestionError(QuotebotError):
+    """The question is empty or only whitespace."""
+
+
+class StoreUnavailableError(QuotebotError):
+    """The passage store cannot be opened or reached."""
+
+
+class ModelMissingError(QuotebotError):
+    """The bundled embedding model is not installed."""
+
+
+class StoreModelMismatchError(QuotebotError):
+    """The store was built with another embedding model."""
+
+
+class SourceNotFoundError(QuotebotError):
+    """No ingested source has the given name."""

@@ -1,0 +1,34 @@
+"""The one record that flows from ingestion to the answer: a verbatim passage and its provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim slice of one answer paragraph, with everything needed to cite it.
+
+    ``char_start``/``char_end`` index the document text the passage came from, so
+    ``document_text[char_start:char_end] == text`` always holds.
+    """
+
+    id: str
+    text: str
+    source: str
+    title: str
+    date: str | None
+    url: str | None
+    speaker: str | None
+    question: str | None
+    turn: int
+    paragraph: int
+    char_start: int
+    char_end: int
+
+
+def passage_id(source: str, char_start: int, text: str) -> str:
+    """A stable id derived from where the passage is and what it says."""
+    digest = hashlib.sha256(f"{source}\x00{char_start}\x00{text}".encode()).hexdigest()
+    return digest[:24]

@@ -1,0 +1,124 @@
+"""Reading transcript files of each supported format into plain document text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+import yaml
+from bs4 import BeautifulSoup
+
+from ingest.errors import InputFileError
+
+SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Document:
+    """The text of one transcript file and what the file itself says about it.
+
+    ``body_start`` is where speech may begin (after front matter); passage offsets
+    index ``text``.
+    """
+
+    source: str
+    text: str
+    body_start: int = 0
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+def read_document(path: Path) -> Document:
+    """Read one transcript file; raise :class:`InputFileError` saying why it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file. Check the path and try again.")
+    if not path.is_file():
+        raise InputFileError(f"{path}: not a regular file.")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputFileError(
+            f"{path.name}: unsupported file type {suffix or '(none)'}; "
+            f"quotebot reads {', '.join(SUPPORTED_SUFFIXES)}."
+        )
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise InputFileError(
+            f"{path.name}: {len(data) / 1e6:.1f} MB is larger than the "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB limit for one transcript; split it into parts."
+        )
+    return parse_bytes(path.name, data)
+
+
+def parse_bytes(source: str, data: bytes) -> Document:
+    """Decode and parse file content; ``source`` is the file name the passages will cite."""
+    text = decode(source, data)
+    if not text.strip():
+        raise InputFileError(f"{source}: the file is empty; there is nothing to ingest.")
+    suffix = Path(source).suffix.lower()
+    if suffix in (".html", ".htm"):
+        return _read_html(source, text)
+    if suffix in (".md", ".markdown"):
+        return _read_markdown(source, text)
+    return Document(source=source, text=text)
+
+
+def decode(source: str, data: bytes) -> str:
+    """Bytes to text with newlines normalised; binary content is refused."""
+    if b"\x00" in data[:8192]:
+        raise InputFileError(f"{source}: this looks like a binary file, not a text transcript.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None:
+            raise InputFileError(
+                f"{source}: cannot tell the text encoding; save it as UTF-8 and try again."
+            ) from None
+        text = str(best)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_markdown(source: str, text: str) -> Document:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return Document(source=source, text=text)
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        meta = None
+    meta = meta if isinstance(meta, dict) else {}
+    date = meta.get("date")
+    url = meta.get("source_url") or meta.get("url")
+    title = meta.get("title")
+    return Document(
+        source=source,
+        text=text,
+        body_start=match.end(),
+        title=" ".join(str(title).split()) if title else None,
+        date=str(date) if date else None,
+        url=str(url) if url else None,
+    )
+
+
+def _read_html(source: str, text: str) -> Document:
+    soup = BeautifulSoup(text, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "header", "footer"]):
+        tag.decompose()
+    blocks = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article")
+    for tag in soup.find_all(blocks):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    lines = [" ".join(line.split()) for line in soup.get_text().split("\n")]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    canonical = soup.find("link", rel="canonical")
+    href = canonical.get("href") if canonical else None
+    url = href if isinstance(href, str) else None
+    return Document(source=source, text=body, title=title or None, url=url or None)

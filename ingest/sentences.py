@@ -1,0 +1,47 @@
+"""Sentence boundaries as character spans, so callers can always slice the original text."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import pysbd
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` spans of the sentences in ``text``, trimmed of whitespace.
+
+    pysbd finds the boundaries; the spans are located in ``text`` itself so that
+    ``text[start:end]`` is always verbatim. Text pysbd cannot place stays in the
+    previous span rather than being lost.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sentence in _segmenter().segment(text):
+        piece = sentence.strip()
+        if not piece:
+            continue
+        found = text.find(piece, pos)
+        if found < 0:
+            logger.debug("sentence not found verbatim, merging: %r", piece[:40])
+            continue
+        if spans and text[spans[-1][1] : found].strip():
+            # Characters between sentences that pysbd dropped belong to the previous one.
+            spans[-1] = (spans[-1][0], found)
+            while spans[-1][1] > spans[-1][0] and text[spans[-1][1] - 1].isspace():
+                spans[-1] = (spans[-1][0], spans[-1][1] - 1)
+        spans.append((found, found + len(piece)))
+        pos = found + len(piece)
+    if not spans and text.strip():
+        start = len(text) - len(text.lstrip())
+        spans.append((start, len(text.rstrip())))
+    elif spans and text[pos:].strip():
+        spans[-1] = (spans[-1][0], len(text.rstrip()))
+    return spans

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+NETGUARD = Path(__file__).parent / "netguard"
+# Block the network in this process and in every Python process a test starts.
+sys.path.insert(0, str(NETGUARD))
+import blocknet  # noqa: E402, F401
+
+os.environ["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")]).rstrip(
+    os.pathsep
+)
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+from bot import Bot, Settings  # noqa: E402
+from vectorstore import Embedder  # noqa: E402
+
+ROOT = Path(__file__).parent.parent
+CORPUS = ROOT / "corpus"
+BUNDLED = CORPUS / "lavrov-interview-chinese-media-2021-03-22.txt"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test ever touches the user's real store."""
+    monkeypatch.setenv("QUOTEBOT_STORE", str(tmp_path / "default-store"))
+    monkeypatch.delenv("QUOTEBOT_CHROMA_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture
+def make_bot(tmp_path: Path, embedder: Embedder):
+    def make(store: Path | None = None, **settings) -> Bot:
+        return Bot(Settings(store=store or tmp_path / "store", **settings), embedder=embedder)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def bundled_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Bot:
+    """A store holding the bundled transcript, shared by read-only tests."""
+    store = tmp_path_factory.mktemp("bundled") / "store"
+    bot = Bot(Settings(store=store), embedder=embedder)
+    bot.ingest([BUNDLED])
+    return bot
+
+
+@pytest.fixture
+def transcript_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    return Path(shutil.copy(BUNDLED, folder / BUNDLED.name))
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())

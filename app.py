@@ -57,6 +57,8 @@ THEME = gr.themes.Soft(
     block_label_text_color="*neutral_600",
     block_label_text_color_dark="*neutral_300",
     input_border_color="*neutral_200",
+    input_border_width="1px",
+    input_background_fill="*neutral_50",
     input_shadow="none",
     block_shadow="none",
 )
@@ -177,7 +179,7 @@ def build(bot: Bot) -> gr.Blocks:
                 feedback_options=None,
                 buttons=[],
                 elem_id="qb-chat",
-                height="70vh",
+                height="calc(100vh - 170px)",
                 autoscroll=False,
             ),
             textbox=gr.Textbox(

@@ -75,12 +75,18 @@ def _relevance_html(score: float, min_score: float) -> str:
     )
 
 
-def quote_card(quote: Quote, rank: int, min_score: float) -> str:
-    """One quote: the question it answers, the quote, its citation, relevance and a copy link."""
+def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = False) -> str:
+    """One quote: the question it answers, the quote, its citation, relevance and a copy link.
+
+    ``asked_before``: the previous card quotes an answer to the same question, so the question
+    is shown on one line.
+    """
     p = quote.passage
     weak = quote.score < min_score
+    again = " qb-again" if asked_before else ""
     asked = (
-        f'<div class="qb-asked"><span class="qb-label">Asked</span> {esc(shorten(p.question, 240))}</div>'
+        f'<div class="qb-asked{again}"><span class="qb-label">Asked</span> '
+        f"{esc(shorten(p.question, 240))}</div>"
         if p.question
         else ""
     )
@@ -113,8 +119,16 @@ def answer_html(answer: Answer, min_score: float) -> str:
             f"<strong>{esc(NO_CONFIDENT_ANSWER)}</strong> "
             "<span>The closest passages are below, marked as low confidence.</span></div>"
         )
-    cards = "".join(quote_card(q, rank, min_score) for rank, q in enumerate(answer.quotes, 1))
+    cards = "".join(
+        quote_card(q, rank, min_score, asked_before=rank > 1 and _same_question(q, answer.quotes[rank - 2]))
+        for rank, q in enumerate(answer.quotes, 1)
+    )
     return f'<div class="qb-answer">{head}{cards}</div>'
+
+
+def _same_question(a: Quote, b: Quote) -> bool:
+    same = (a.passage.source, a.passage.turn) == (b.passage.source, b.passage.turn)
+    return same and bool(a.passage.turn)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -155,7 +169,7 @@ def context_html(ctx: Context) -> str:
     out = [
         '<article class="qb-viewer">',
         f'<header><div class="qb-v-title">{esc(p.title)}</div>',
-        f'<div class="qb-v-meta">{_meta_line(p)} · <span class="qb-v-file">{esc(p.source)}</span></div>',
+        f'<div class="qb-v-meta">{_meta_line(p)}<span class="qb-v-file">{esc(p.source)}</span></div>',
         f"{original}</header>",
     ]
     if p.question:

@@ -10,28 +10,58 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import ipaddress
+import shutil
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from bot import Bot, Settings, answer_markdown
+from bot import Bot, Settings
+from bot import ui_html as ui
+from bot.uploads import stage_upload
+from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import QuotebotError
+from ingest.read import MAX_FILE_BYTES
 
 logger = logging.getLogger(__name__)
 
 BUNDLED_CORPUS = Path(__file__).parent / "corpus"
+STATIC = Path(__file__).parent / "bot" / "static"
 EXAMPLES = [
     "What does Lavrov think about sanctions?",
     "How does Russia describe China as a partner?",
     "What does Lavrov say about vaccination passports?",
     "Can online concerts replace live ones?",
+    "How many cross year events are planned for this year?",
 ]
+ASK_PLACEHOLDER = "Ask about the interviews, or a follow-up…  (Enter to ask)"
 INTRO = """\
-## quotebot
-Ask about the interviews. Every answer is quoted **word for word** from the transcripts, with the
-sentence that answers in bold and a citation to find it: *speaker · interview · date · question · ¶*.
+### Ask the interviews
+
+Every answer is **quoted word for word** from the transcripts, with the sentence that answers \
+highlighted and a citation you can open. quotebot never writes an answer of its own.
 """
+
+THEME = gr.themes.Soft(
+    primary_hue="indigo",
+    neutral_hue="slate",
+    font=["Inter", "ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+).set(
+    block_title_background_fill="transparent",
+    block_title_padding="0",
+    block_title_text_color="*neutral_700",
+    block_title_text_color_dark="*neutral_200",
+    block_label_background_fill="transparent",
+    block_label_text_color="*neutral_600",
+    block_label_text_color_dark="*neutral_300",
+    input_border_color="*neutral_200",
+    input_border_width="1px",
+    input_background_fill="*neutral_50",
+    input_shadow="none",
+    block_shadow="none",
+)
 
 
 def _text_of(content: Any) -> str:
@@ -43,28 +73,224 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _filter_choices(bot: Bot) -> tuple[list[tuple[str, str]], list[str]]:
+    infos = bot.sources()
+    sources = [(i.title if len(i.title) <= 70 else i.title[:68] + "…", i.source) for i in infos]
+    speakers = sorted({s for i in infos for s in i.speakers})
+    return sources, speakers
+
+
 def build(bot: Bot) -> gr.Blocks:
     """The chat app for ``bot``."""
+    min_score = bot.settings.min_score
 
-    def respond(message: str, history: list[dict[str, Any]], quotes: float) -> str:
+    def respond(
+        message: str,
+        history: list[dict[str, Any]],
+        quotes: float = bot.settings.top_k,
+        sources: list[str] | None = None,
+        speakers: list[str] | None = None,
+    ) -> str:
         earlier = [_text_of(m.get("content")) for m in history if m.get("role") == "user"]
         try:
-            answer = bot.ask(message, history=earlier, k=int(quotes))
+            answer = bot.ask(message, history=earlier, k=int(quotes), sources=sources, speakers=speakers)
         except QuotebotError as exc:
-            return f"⚠️ {exc}"
-        return answer_markdown(answer)
+            return f'<div class="qb-answer"><p class="qb-error">{ui.esc(str(exc))}</p></div>'
+        return ui.answer_html(answer, min_score)
 
+    def open_source(evt: gr.EventData) -> tuple[str, gr.Sidebar, gr.Sidebar]:
+        """The viewer opens on the clicked passage; the sources panel makes room for it."""
+        passage_id = str(getattr(evt, "src", ""))
+        ctx = bot.context(passage_id) if ui.PASSAGE_ID.fullmatch(passage_id) else None
+        html = ui.context_html(ctx) if ctx else ui.viewer_missing()
+        return html, gr.Sidebar(open=True), gr.Sidebar(open=False)
+
+    def refresh() -> tuple[str, Any, Any]:
+        sources, speakers = _filter_choices(bot)
+        return ui.sources_html(bot.sources()), gr.Dropdown(choices=sources), gr.Dropdown(choices=speakers)
+
+    def add_transcript(upload: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple:  # noqa: B008
+        if not upload:
+            return (ui.upload_status("error", "No file arrived; choose a transcript file."), *refresh())
+        original = getattr(upload, "orig_name", None) or Path(upload).name
+        progress(0.05, desc="Checking the file")
+        staged = None
+        try:
+            staged = stage_upload(Path(upload), original)
+            progress(0.2, desc="Reading and embedding")
+            report = bot.ingest([staged], progress=True)
+        except QuotebotError as exc:
+            return (ui.upload_status("error", str(exc)), *refresh())
+        finally:
+            if staged is not None:
+                shutil.rmtree(staged.parent, ignore_errors=True)
+        progress(1.0, desc="Done")
+        return (ui.ingest_status(report), *refresh())
+
+    sources, speakers = _filter_choices(bot)
     with gr.Blocks(title="quotebot") as demo:
-        gr.Markdown(INTRO)
-        gr.ChatInterface(
+        with gr.Sidebar(
+            label="Sources", position="left", open=True, width=330, elem_id="qb-left"
+        ) as sources_bar:
+            sources_panel = gr.HTML(ui.sources_html(bot.sources()), elem_id="qb-sources", padding=False)
+            quotes = gr.Slider(
+                1, 10, value=bot.settings.top_k, step=1, label="Quotes per answer", elem_id="qb-k"
+            )
+            source_filter = gr.Dropdown(
+                choices=sources,
+                value=[],
+                multiselect=True,
+                label="Only these transcripts",
+                info="Empty: search all of them.",
+                elem_id="qb-source-filter",
+            )
+            speaker_filter = gr.Dropdown(
+                choices=speakers,
+                value=[],
+                multiselect=True,
+                label="Only these speakers",
+                info="Empty: every speaker.",
+                elem_id="qb-speaker-filter",
+            )
+            upload = gr.UploadButton(
+                "Add a transcript",
+                file_types=list(SUPPORTED_SUFFIXES),
+                type="filepath",
+                variant="primary",
+                size="md",
+                elem_id="qb-upload",
+            )
+            upload_status = gr.HTML(
+                ui.upload_hint(SUPPORTED_SUFFIXES, MAX_FILE_BYTES), elem_id="qb-upload-status", padding=False
+            )
+        with gr.Sidebar(
+            label="Source", position="right", open=False, width=460, elem_id="qb-right"
+        ) as viewer_bar:
+            viewer = gr.HTML(ui.viewer_placeholder(), elem_id="qb-viewer", padding=False)
+        header = gr.HTML(ui.header_html(), js_on_load=CLICK_HOOK, elem_id="qb-header", padding=False)
+        chat = gr.ChatInterface(
             respond,
             api_name="chat",
-            chatbot=gr.Chatbot(sanitize_html=True, height=560, label="quotebot"),
-            additional_inputs=[gr.Slider(1, 10, value=bot.settings.top_k, step=1, label="Quotes per answer")],
-            examples=[[q, bot.settings.top_k] for q in EXAMPLES],
+            chatbot=gr.Chatbot(
+                sanitize_html=True,
+                latex_delimiters=[],
+                placeholder=INTRO,
+                show_label=False,
+                feedback_options=None,
+                buttons=[],
+                elem_id="qb-chat",
+                height="calc(100vh - 170px)",
+                autoscroll=False,
+            ),
+            textbox=gr.Textbox(
+                placeholder=ASK_PLACEHOLDER,
+                show_label=False,
+                elem_id="qb-ask",
+                max_lines=4,
+                submit_btn="Ask",
+            ),
+            additional_inputs=[quotes, source_filter, speaker_filter],
+            examples=[[q, None, None, None] for q in EXAMPLES],
             fill_height=True,
+            autoscroll=False,
         )
+        # The chat clears the box's placeholder when a question is sent; put it back.
+        chat.chatbot.change(
+            lambda: gr.Textbox(placeholder=ASK_PLACEHOLDER),
+            None,
+            chat.textbox,
+            queue=False,
+            api_visibility="private",
+        )
+        header.open_source(
+            open_source, None, [viewer, viewer_bar, sources_bar], api_visibility="private"
+        ).then(None, js=SCROLL_TO_FOCUS)
+        upload.upload(
+            add_transcript,
+            upload,
+            [upload_status, sources_panel, source_filter, speaker_filter],
+            show_progress="full",
+            api_visibility="private",
+        )
+        demo.load(refresh, None, [sources_panel, source_filter, speaker_filter], api_visibility="private")
     return demo
+
+
+# One delegated listener for the whole page: citation links open the viewer, copy links copy.
+CLICK_HOOK = """
+if (!window.__qbHook) {
+  window.__qbHook = true;
+  const copy = async (text) => {
+    window.__qbCopied = text;
+    try { await navigator.clipboard.writeText(text); return; } catch (e) {}
+    const area = document.createElement('textarea');
+    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed';
+    area.style.opacity = '0'; document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); } finally { area.remove(); }
+  };
+  // A new answer is shown from its start (the chat would scroll to its end).
+  let answers = 0;
+  new MutationObserver(() => {
+    const all = document.querySelectorAll('#qb-chat .qb-answer');
+    if (all.length > answers) all[all.length - 1].scrollIntoView({block: 'start'});
+    answers = all.length;
+  }).observe(document.body, {childList: true, subtree: true});
+  // On a phone the sources panel would cover the chat: start with it closed.
+  if (window.innerWidth < 768) {
+    let tries = 0;
+    const closeLeft = () => {
+      const toggle = document.querySelector('#qb-left.open .toggle-button');
+      if (toggle) toggle.click(); else if (++tries < 50) setTimeout(closeLeft, 100);
+    };
+    closeLeft();
+  }
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a');
+    if (!a) return;
+    const href = a.getAttribute('href') || '';
+    if (href.startsWith('#src=')) {
+      e.preventDefault(); e.stopPropagation();
+      trigger('open_source', {src: href.slice(5)});
+    } else if (href.startsWith('#copy=')) {
+      e.preventDefault(); e.stopPropagation();
+      const card = a.closest('.qb-card');
+      if (!card) return;
+      const quote = card.querySelector('.qb-quote').innerText.trim();
+      const cite = card.querySelector('.qb-cite-text').innerText.trim();
+      const link = card.querySelector('a.qb-orig');
+      copy('“' + quote + '”\\n— ' + cite + (link ? ' · ' + link.href : '')).then(() => {
+        a.textContent = 'Copied'; a.classList.add('qb-copied');
+        setTimeout(() => { a.textContent = 'Copy'; a.classList.remove('qb-copied'); }, 1600);
+      });
+    }
+  }, true);
+}
+"""
+SCROLL_TO_FOCUS = """
+() => { setTimeout(() => {
+  const m = document.getElementById('qb-focus');
+  if (m) m.scrollIntoView({block: 'center', behavior: 'smooth'});
+}, 120); }
+"""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_exposed(host: str, credentials: tuple[str, str] | None) -> None:
+    """Serving beyond this machine without a login is allowed, but never silently."""
+    if not _is_loopback(host) and credentials is None:
+        logger.warning(
+            "Serving on %s without a login: anyone who can reach this address can read and add "
+            'transcripts. Set QUOTEBOT_AUTH="user:password" to require one.',
+            host,
+        )
 
 
 def seed_if_empty(bot: Bot) -> None:
@@ -82,15 +308,23 @@ def serve(
 ) -> gr.Blocks:
     """Seed an empty store, then serve the chat (on 127.0.0.1 unless ``host`` says otherwise)."""
     bot = bot or Bot(Settings.from_env())
+    host = host or bot.settings.host
+    credentials = bot.settings.credentials
+    warn_if_exposed(host, credentials)
     seed_if_empty(bot)
     demo = build(bot)
     demo.launch(
-        server_name=host or bot.settings.host,
+        server_name=host,
         server_port=port or bot.settings.port,
         share=False,
+        auth=credentials,
+        auth_message="quotebot: log in with the user and password from QUOTEBOT_AUTH.",
         prevent_thread_lock=not block,
-        max_file_size="20mb",
+        max_file_size=MAX_FILE_BYTES,
         quiet=not block,
+        theme=THEME,
+        css_paths=[STATIC / "quotebot.css"],
+        footer_links=[],
     )
     return demo
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer import Answer, Quote
+from bot.context import Context, context_of
 from bot.retrieve import best_sentence_spans, passage_sentences
 from bot.settings import Settings
 from ingest.errors import EmptyQuestionError
@@ -66,6 +67,14 @@ class Bot:
             )
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
         return Answer(question=question, answered=answered, quotes=tuple(quotes))
+
+    def context(self, passage_id: str) -> Context | None:
+        """The passage ``passage_id`` with the answer paragraphs around it, or None if it is not stored."""
+        passage = self.store.passage(passage_id)
+        if passage is None:
+            return None
+        answer = self.store.passages({"$and": [{"source": passage.source}, {"turn": passage.turn}]})
+        return context_of(passage, answer)
 
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
         return self.store.ingest(paths, progress=progress)

@@ -36,6 +36,8 @@ class Settings:
     """Longest passage, in cl100k tokens, that ingestion cuts."""
     host: str = "127.0.0.1"
     port: int = 7860
+    auth: str | None = field(default=None, repr=False)
+    """"user:password" the browser must give (basic login); set it when serving beyond 127.0.0.1."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.top_k <= 10:
@@ -44,6 +46,16 @@ class Settings:
             raise QuotebotError(f"min_score must be between 0 and 1; it is {self.min_score}.")
         if self.max_tokens < 16:
             raise QuotebotError(f"max_tokens must be at least 16; it is {self.max_tokens}.")
+        if self.auth is not None and not all(self.auth.partition(":")[::2]):
+            raise QuotebotError('QUOTEBOT_AUTH must look like "user:password" (both non-empty).')
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """The login as (user, password), or None when none is required."""
+        if not self.auth:
+            return None
+        user, _, password = self.auth.partition(":")
+        return user, password
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

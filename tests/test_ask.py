@@ -85,3 +85,14 @@ def test_filters_narrow_the_answer(bundled_bot):
     assert answer.quotes == ()
     answer = bundled_bot.ask("sanctions", speakers=["Sergey Lavrov"], k=2)
     assert len(answer.quotes) == 2
+
+
+def test_context_shows_the_whole_answer_around_a_passage(bundled_bot):
+    quote = bundled_bot.ask("What does Lavrov think about sanctions?").quotes[0]
+    ctx = bundled_bot.context(quote.passage.id)
+    assert ctx is not None and ctx.passage == quote.passage
+    turn = {p.turn for para in ctx.paragraphs for p in para}
+    assert turn == {quote.passage.turn}
+    numbers = [para[0].paragraph for para in ctx.paragraphs]
+    assert quote.passage.paragraph in numbers and numbers == sorted(numbers) and len(numbers) > 1
+    assert bundled_bot.context("0" * 24) is None

@@ -180,6 +180,13 @@ class Store:
         ]
         return sorted(found, key=lambda p: (p.source, p.char_start))
 
+    def passage(self, passage_id: str) -> Passage | None:
+        """The passage with id ``passage_id``, or None when the store has none."""
+        result = self.collection.get(ids=[passage_id], include=["documents", "metadatas"])
+        if not result["ids"]:
+            return None
+        return to_passage(result["ids"][0], result["documents"][0], result["metadatas"][0])
+
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
         result = self.collection.get(include=["metadatas"])

@@ -1,0 +1,273 @@
+"""The browser's HTML for answers, sources and the source viewer: pure functions, everything escaped.
+
+Every string that comes from a transcript (quote, question, title, speaker, file name, URL) goes
+through :func:`esc` before it reaches the page. The chat sanitises what it shows as well; the
+source viewer does not, so escaping here is what keeps a transcript's ``<script>`` inert.
+Links carry a passage id in their ``href`` (``#src=…`` opens the viewer, ``#copy=…`` copies the
+quote); the page's one click handler reads them (see ``app.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlparse
+
+from bot.answer import Answer, Quote
+from bot.context import Context
+from bot.render import NO_CONFIDENT_ANSWER, citation_line
+from ingest import Passage
+from vectorstore import IngestReport, SourceInfo
+
+PASSAGE_ID = re.compile(r"[0-9a-f]{24}")
+"""What a passage id looks like; anything else in a ``#src=`` link is refused before a lookup."""
+
+# The chat renders Markdown and LaTeX around HTML blocks; these characters are written as
+# entities so that quoted text always shows exactly as written, whatever the renderer does.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]$~"})
+
+
+def esc(text: str | None) -> str:
+    """``text`` as inert HTML: markup escaped, whitespace collapsed, Markdown specials as entities."""
+    return html.escape(" ".join((text or "").split()), quote=True).translate(_INERT)
+
+
+def relevance(score: float, min_score: float) -> str:
+    """A word for ``score``: weak below the answering threshold, strong in the top third above it."""
+    if score < min_score:
+        return "weak"
+    return "strong" if score >= min_score + (1.0 - min_score) / 3 else "moderate"
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """``text`` cut at a word boundary before ``limit`` characters, with an ellipsis if it was cut."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
+
+
+def _quote_body(quote: Quote) -> str:
+    """The quote with its highlighted sentences marked; ``[…]`` gaps are kept as written."""
+    text = quote.text
+    marks = sorted((start, start + len(h)) for h in quote.highlight if h and (start := text.find(h)) >= 0)
+    out, pos = [], 0
+    for start, end in marks:
+        if start < pos:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f'<mark class="qb-hl">{esc(text[start:end])}</mark>')
+        pos = end
+    out.append(esc(text[pos:]))
+    return " ".join(piece for piece in out if piece)
+
+
+def _relevance_html(score: float, min_score: float) -> str:
+    word = relevance(score, min_score)
+    percent = round(max(0.0, min(1.0, score)) * 100)
+    width = round(percent / 5)  # the bar's fill, in steps of 5% (a class: the chat drops inline styles)
+    title = f"Relevance {percent}%: {word}. Answers above {round(min_score * 100)}% count as confident."
+    return (
+        f'<span class="qb-rel qb-rel-{word}" title="{esc(title)}">'
+        f'<span class="qb-bar" aria-hidden="true"><span class="qb-fill qb-w-{width}"></span></span>'
+        f'<span class="qb-rel-text">{word} · {percent}%</span></span>'
+    )
+
+
+def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = False) -> str:
+    """One quote: the question it answers, the quote, its citation, relevance and a copy link.
+
+    ``asked_before``: the previous card quotes an answer to the same question, so the question
+    is shown on one line.
+    """
+    p = quote.passage
+    weak = quote.score < min_score
+    again = " qb-again" if asked_before else ""
+    asked = (
+        f'<div class="qb-asked{again}"><span class="qb-label">Asked</span> '
+        f"{esc(shorten(p.question, 240))}</div>"
+        if p.question
+        else ""
+    )
+    return (
+        f'<div class="qb-card{" qb-weak" if weak else ""}">'
+        f"{asked}"
+        f'<blockquote class="qb-quote">{_quote_body(quote)}</blockquote>'
+        f'<div class="qb-cite">'
+        f'<a class="qb-src" href="#src={p.id}" title="Open this passage in its context">'
+        f'<span class="qb-rank">{rank}</span>'
+        f'<span class="qb-cite-text">{esc(citation_line(quote))}</span></a>'
+        f"{_original_link(p.url)}"
+        f"{_relevance_html(quote.score, min_score)}"
+        f'<a class="qb-copy" href="#copy={p.id}" title="Copy the quote and its citation">Copy</a>'
+        f"</div></div>"
+    )
+
+
+def answer_html(answer: Answer, min_score: float) -> str:
+    """The chat message for ``answer``: one card per quote, or the closest passages marked as weak."""
+    if not answer.quotes:
+        return (
+            '<div class="qb-answer"><p class="qb-empty">Nothing in the transcripts matches: '
+            "no source has been ingested, or the filters exclude them all.</p></div>"
+        )
+    head = ""
+    if not answer.answered:
+        head = (
+            '<div class="qb-lowconf" role="status">'
+            f"<strong>{esc(NO_CONFIDENT_ANSWER)}</strong> "
+            "<span>The closest passages are below, marked as low confidence.</span></div>"
+        )
+    cards = "".join(
+        quote_card(q, rank, min_score, asked_before=rank > 1 and _same_question(q, answer.quotes[rank - 2]))
+        for rank, q in enumerate(answer.quotes, 1)
+    )
+    return f'<div class="qb-answer">{head}{cards}</div>'
+
+
+def _same_question(a: Quote, b: Quote) -> bool:
+    same = (a.passage.source, a.passage.turn) == (b.passage.source, b.passage.turn)
+    return same and bool(a.passage.turn)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address, else None (a ``javascript:`` link never becomes a link)."""
+    if not url:
+        return None
+    parsed = urlparse(url.strip())
+    return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
+
+
+def _original_link(url: str | None) -> str:
+    link = safe_url(url)
+    if not link:
+        return ""
+    return (
+        f'<a class="qb-orig" href="{html.escape(link, quote=True)}" target="_blank" '
+        'rel="noopener noreferrer nofollow" title="The original, on the web">original ↗</a>'
+    )
+
+
+def _meta_line(p: Passage) -> str:
+    parts = [p.speaker or "Unattributed", p.date or "undated"]
+    if p.turn:
+        parts.append(f"question {p.turn}")
+    return " · ".join(esc(x) for x in parts)
+
+
+def context_html(ctx: Context) -> str:
+    """The source viewer: the question, the answer's paragraphs, the quoted passage marked."""
+    p = ctx.passage
+    url = safe_url(p.url)
+    original = (
+        f'<a class="qb-original" href="{html.escape(url, quote=True)}" target="_blank" '
+        f'rel="noopener noreferrer nofollow">Open the original ↗</a>'
+        if url
+        else ""
+    )
+    out = [
+        '<article class="qb-viewer">',
+        f'<header><div class="qb-v-title">{esc(p.title)}</div>',
+        f'<div class="qb-v-meta">{_meta_line(p)}<span class="qb-v-file">{esc(p.source)}</span></div>',
+        f"{original}</header>",
+    ]
+    if p.question:
+        label = f"Question {p.turn}" if p.turn else "Question"
+        out.append(
+            f'<div class="qb-v-question"><span class="qb-label">{label}</span> {esc(p.question)}</div>'
+        )
+    if ctx.more_before:
+        out.append('<p class="qb-v-gap">[…] earlier paragraphs of this answer</p>')
+    speaker = esc(ctx.paragraphs[0][0].speaker) if ctx.paragraphs and ctx.paragraphs[0][0].speaker else ""
+    if speaker:
+        out.append(f'<div class="qb-v-speaker">{speaker}</div>')
+    for para in ctx.paragraphs:
+        pieces = []
+        for piece in para:
+            if piece.id == p.id:
+                pieces.append(f'<mark id="qb-focus" class="qb-focus">{esc(piece.text)}</mark>')
+            else:
+                pieces.append(esc(piece.text))
+        current = " qb-v-current" if any(piece.id == p.id for piece in para) else ""
+        out.append(
+            f'<p class="qb-v-para{current}"><span class="qb-v-pno">¶{para[0].paragraph}</span>'
+            f"{' '.join(pieces)}</p>"
+        )
+    if ctx.more_after:
+        out.append('<p class="qb-v-gap">[…] later paragraphs of this answer</p>')
+    out.append("</article>")
+    return "".join(out)
+
+
+def viewer_placeholder() -> str:
+    return (
+        '<div class="qb-viewer qb-viewer-empty"><p>Click a citation under a quote to read it here, '
+        "in the context of the whole answer.</p></div>"
+    )
+
+
+def viewer_missing() -> str:
+    return (
+        '<div class="qb-viewer qb-viewer-empty"><p>That passage is no longer in the store: its '
+        "transcript was removed or re-ingested. Ask again to get fresh citations.</p></div>"
+    )
+
+
+def sources_html(infos: list[SourceInfo]) -> str:
+    """The sources panel: one card per ingested transcript."""
+    if not infos:
+        return '<div class="qb-sources"><p class="qb-empty">No transcripts yet: upload one below.</p></div>'
+    total = sum(i.passages for i in infos)
+    cards = []
+    for i in infos:
+        speakers = ", ".join(i.speakers) or "unattributed"
+        cards.append(
+            '<li class="qb-source">'
+            f'<div class="qb-s-title">{esc(i.title)}</div>'
+            f'<div class="qb-s-meta">{esc(i.date or "undated")} · {i.passages} passages</div>'
+            f'<div class="qb-s-speakers">{esc(speakers)}</div>'
+            f'<div class="qb-s-file">{esc(i.source)}</div>'
+            "</li>"
+        )
+    noun = "transcript" if len(infos) == 1 else "transcripts"
+    return (
+        f'<div class="qb-sources"><div class="qb-s-count">{len(infos)} {noun} · {total} passages</div>'
+        f'<ul class="qb-s-list">{"".join(cards)}</ul></div>'
+    )
+
+
+def header_html() -> str:
+    return (
+        '<div class="qb-brand"><span class="qb-logo" aria-hidden="true">❝</span>'
+        '<span class="qb-name">quotebot</span>'
+        '<span class="qb-tag">answers quoted word for word from interview transcripts</span></div>'
+    )
+
+
+def upload_hint(suffixes: tuple[str, ...], max_bytes: int) -> str:
+    return (
+        f'<p class="qb-hint">{esc(" ".join(suffixes))} · up to {max_bytes // 1_000_000} MB. '
+        "Uploading the same file again changes nothing.</p>"
+    )
+
+
+def upload_status(kind: str, message: str) -> str:
+    """A one-line status under the upload button: ``kind`` is ok, same or error."""
+    role = "alert" if kind == "error" else "status"
+    return f'<p class="qb-status qb-status-{kind}" role="{role}">{esc(message)}</p>'
+
+
+def ingest_status(report: IngestReport) -> str:
+    """What an upload did, in one line."""
+    if report.failed:
+        return upload_status("error", "; ".join(why for _, why in report.failed))
+    if report.added:
+        return upload_status("ok", f"Added {report.added[0]}: {report.passages} passages, searchable now.")
+    if report.replaced:
+        return upload_status(
+            "ok", f"Updated {report.replaced[0]}: {report.passages} passages replace the old version."
+        )
+    if report.unchanged:
+        return upload_status("same", f"{report.unchanged[0]} is already in the store, unchanged.")
+    return upload_status("error", "Nothing was ingested from that file.")

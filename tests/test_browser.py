@@ -1,0 +1,260 @@
+"""The real app in real Chromium: ask, open a citation, upload, decline, stay safe, fit a phone.
+
+Screenshots of the main states go to test-artifacts/screenshots/ (look at them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT
+
+import app
+from bot import Bot, Settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+TIMEOUT = 30_000
+LAPTOP = {"width": 1366, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, embedder) -> Iterator[tuple[str, Bot]]:
+    """The app as `quotebot serve` runs it, on a free loopback port, over a fresh store."""
+    bot = Bot(Settings(store=tmp_path_factory.mktemp("browser") / "store"), embedder=embedder)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = app.serve(bot, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", bot
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(server, browser, request) -> Iterator[object]:
+    """A fresh page on the app; any request off this machine is refused and fails the test."""
+    url, _ = server
+    viewport = getattr(request, "param", LAPTOP)
+    context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
+    outside: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    pg.goto(url)
+    pg.wait_for_selector("#qb-chat")
+    pg.wait_for_selector(".qb-source")
+    yield pg
+    context.close()
+    assert outside == [], f"the page tried to reach {outside}"
+
+
+def ask(page, question: str) -> object:
+    """Type ``question``, press Enter, and return the new answer once it is shown."""
+    before = page.locator("#qb-chat .qb-answer").count()
+    box = page.locator("#qb-ask textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#qb-chat .qb-answer').length > {before}")
+    settle(page)
+    return page.locator("#qb-chat .qb-answer").last
+
+
+def settle(page) -> None:
+    """Wait until the box takes questions again and sliding panels have stopped moving."""
+    page.wait_for_function(
+        "() => !document.querySelector('#qb-ask textarea').disabled"
+        " && document.getAnimations().filter(a => a.playState === 'running'"
+        " && !(a.effect && a.effect.getComputedTiming().iterations === Infinity)).length === 0"
+    )
+
+
+def upload(page, path: Path) -> str:
+    """Upload ``path`` with the sources panel's button; return the status line it ends with."""
+    status = page.locator("#qb-upload-status")
+    previous = status.inner_text()
+    with page.expect_file_chooser() as chooser:
+        page.locator("#qb-upload").click()
+    chooser.value.set_files(str(path))
+    page.wait_for_function(
+        "([prev]) => { const s = document.querySelector('#qb-upload-status .qb-status');"
+        " return s && s.innerText !== prev; }",
+        arg=[previous],
+    )
+    return status.inner_text()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def test_first_load_shows_the_intro_examples_and_sources(page):
+    assert page.get_by_text("Ask the interviews").is_visible()
+    for question in app.EXAMPLES:
+        assert page.get_by_text(question).first.is_visible()
+    sources = page.locator("#qb-sources").inner_text()
+    assert "Foreign Minister Sergey Lavrov’s interview with Chinese media" in sources
+    assert "33 passages" in sources and "Sergey Lavrov" in sources
+    shot(page, "01-first-load")
+
+
+def test_an_example_is_answered_with_quote_highlight_citation_and_copy(page):
+    page.get_by_text("What does Lavrov think about sanctions?").first.click()
+    page.wait_for_selector("#qb-chat .qb-card")
+    answer = page.locator("#qb-chat .qb-answer").last
+    assert "Nothing good will ever come of sanctions" in " ".join(answer.inner_text().split())
+    first = answer.locator(".qb-card").first
+    assert first.locator("mark.qb-hl").count() >= 1
+    cite = first.locator(".qb-cite-text").inner_text()
+    assert cite.startswith("Sergey Lavrov · Foreign Minister Sergey Lavrov’s interview")
+    assert "2021-03-22 · question 3 · ¶" in cite
+    assert "The United States and its allies" in first.locator(".qb-asked").inner_text()
+    assert "%" in first.locator(".qb-rel").inner_text()
+    shot(page, "02-answer")
+
+    first.locator("a.qb-copy").click()
+    page.wait_for_function("window.__qbCopied !== undefined")
+    copied = page.evaluate("window.__qbCopied")
+    assert copied.startswith("“") and "Nothing good will ever come of sanctions" in copied
+    assert copied.endswith(cite) and "\n— " in copied
+    assert page.evaluate("navigator.clipboard.readText()") == copied
+
+    follow_up = ask(page, "And what does he say the EU did?")
+    assert follow_up.locator(".qb-card").count() >= 1
+
+
+def test_a_citation_opens_the_passage_in_context(page):
+    answer = ask(page, "What does Lavrov say about vaccination passports?")
+    first = answer.locator(".qb-card").first
+    quoted = " ".join(first.locator(".qb-quote").inner_text().split())
+    link = first.locator("a.qb-src")
+    link.focus()
+    link.press("Enter")  # keyboard works as well as a click
+    focus = page.locator("#qb-viewer mark#qb-focus")
+    focus.wait_for()
+    settle(page)
+    assert " ".join(focus.inner_text().split()) == quoted
+    viewer = page.locator("#qb-viewer")
+    assert "vaccination passports" in viewer.locator(".qb-v-question").inner_text()
+    assert viewer.locator(".qb-v-para").count() > 1
+    page.wait_for_function(
+        "() => { const r = document.getElementById('qb-focus').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }"
+    )
+    shot(page, "03-source-viewer")
+
+
+def test_an_unanswerable_question_is_declined_with_the_closest_passages(page):
+    answer = ask(page, "What is the best recipe for lasagna?")
+    assert (
+        "No passage in the transcripts answers this confidently" in answer.locator(".qb-lowconf").inner_text()
+    )
+    cards = answer.locator(".qb-card")
+    assert cards.count() >= 1
+    assert cards.count() == answer.locator(".qb-card.qb-weak").count()
+    assert "weak" in cards.first.locator(".qb-rel").inner_text()
+    shot(page, "04-low-confidence")
+
+
+def test_an_uploaded_transcript_is_searchable_at_once(page, tmp_path):
+    status = upload(page, FIXTURES / "beekeeper.md")
+    assert "Added beekeeper.md" in status
+    sources = page.locator("#qb-sources").inner_text()
+    assert "Interview with a beekeeper from Vermont" in sources and "Ruth Calder" in sources
+    answer = ask(page, "How do you keep bees alive through the winter?")
+    first = answer.locator(".qb-card").first
+    assert "We wrap every hive in black roofing felt" in first.locator(".qb-quote").inner_text()
+    assert first.locator(".qb-cite-text").inner_text().startswith("Ruth Calder · Interview with a beekeeper")
+    assert first.locator("a.qb-orig").get_attribute("href") == "https://example.org/interviews/beekeeper"
+    shot(page, "05-upload-answered")
+
+    assert "already in the store, unchanged" in upload(page, FIXTURES / "beekeeper.md")
+    fake = tmp_path / "notes.txt"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    assert "PNG image, not a text transcript" in upload(page, fake)
+    assert page.locator("#qb-sources .qb-source").count() == 2
+
+
+def test_the_speaker_filter_narrows_the_next_answers(page, server):
+    _, bot = server
+    if "Ruth Calder" not in {s for i in bot.sources() for s in i.speakers}:
+        bot.ingest([FIXTURES / "beekeeper.md"])
+        page.reload()
+        page.wait_for_selector(".qb-source")
+    speakers = page.locator("#qb-speaker-filter input")
+    speakers.click()
+    page.get_by_role("option", name="Ruth Calder").click()
+    page.locator("#qb-header").click()  # close the list
+    answer = ask(page, "What does Lavrov think about sanctions?")
+    cites = answer.locator(".qb-cite-text").all_inner_texts()
+    assert cites and all(c.startswith("Ruth Calder") for c in cites)
+
+
+def test_a_transcript_with_markup_is_shown_as_inert_text(page):
+    assert "Added xss.txt" in upload(page, FIXTURES / "xss.txt")
+    answer = ask(page, "What should a page never run?")
+    quote = answer.locator(".qb-card").first.locator(".qb-quote")
+    text = quote.inner_text()
+    assert "<script>window.__xss = 1</script>" in text
+    assert '<img src=x onerror="window.__xss = 2">' in text
+    assert "[a link](javascript:window.__xss=3)" in text
+    assert quote.locator("script, img, a").count() == 0
+    answer.locator(".qb-card").first.locator("a.qb-src").click()
+    page.locator("#qb-viewer mark#qb-focus").wait_for()
+    assert "<script>window.__xss = 1</script>" in page.locator("#qb-viewer").inner_text()
+    assert page.locator("#qb-viewer script, #qb-viewer img").count() == 0
+    page.locator("#qb-viewer mark#qb-focus").click()
+    assert page.evaluate("window.__xss") is None
+    shot(page, "06-xss-inert")
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_a_phone_width_window_gets_the_chat_first(page):
+    page.wait_for_selector("#qb-left:not(.open)")  # the sources panel starts closed
+    settle(page)
+    shot(page, "07-phone-first-load")
+    answer = ask(page, "Can online concerts replace live ones?")
+    assert "never replace face" in " ".join(answer.inner_text().split())
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "08-phone-answer")
+    answer.locator("a.qb-src").first.click()
+    page.locator("#qb-viewer mark#qb-focus").wait_for()
+    settle(page)
+    shot(page, "09-phone-source-viewer")

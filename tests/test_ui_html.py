@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import FIXTURES
+
+from bot.answer import Answer, Quote
+from bot.context import context_of
+from bot.ui_html import (
+    answer_html,
+    context_html,
+    esc,
+    ingest_status,
+    relevance,
+    safe_url,
+    shorten,
+    sources_html,
+)
+from bot.uploads import check_upload, safe_name, stage_upload
+from ingest import Passage
+from ingest.errors import InputFileError
+from vectorstore import IngestReport, SourceInfo
+
+PAYLOAD = 'never run <script>window.__xss = 1</script> or <img src=x onerror="x()"> or [a](javascript:x())'
+
+
+def passage(pid: str = "a" * 24, text: str = "First sentence. Second one here.", **kw) -> Passage:
+    values = dict(
+        id=pid,
+        text=text,
+        source="talk.txt",
+        title="A talk",
+        date="2024-01-02",
+        url=None,
+        speaker="Jane Doe",
+        question="What is it?",
+        turn=2,
+        paragraph=1,
+        char_start=0,
+        char_end=len(text),
+    )
+    values.update(kw)
+    return Passage(**values)  # type: ignore[arg-type]
+
+
+def quote(p: Passage, score: float = 0.8, highlight: tuple[str, ...] = ()) -> Quote:
+    return Quote(passage=p, score=score, highlight=highlight, text=p.text)
+
+
+def test_esc_makes_markup_and_markdown_inert():
+    out = esc(PAYLOAD + " *bold* $x$ `code`")
+    assert "<" not in out and ">" not in out
+    assert "*" not in out and "$" not in out and "`" not in out and "[" not in out
+    assert "&lt;script&gt;" in out
+
+
+def test_answer_card_has_quote_highlight_citation_relevance_and_copy():
+    p = passage()
+    html = answer_html(Answer("q", True, (quote(p, 0.8, ("Second one here.",)),)), min_score=0.35)
+    assert '<blockquote class="qb-quote">First sentence. <mark class="qb-hl">Second one here.</mark>' in html
+    assert f'href="#src={p.id}"' in html and f'href="#copy={p.id}"' in html
+    assert "Jane Doe · A talk · 2024-01-02 · question 2 · ¶1" in html
+    assert "qb-rel-strong" in html and "strong · 80%" in html and "qb-w-16" in html
+    assert "What is it?" in html
+    assert "qb-lowconf" not in html and "qb-weak" not in html
+
+
+def test_low_confidence_answer_says_so_and_marks_every_card():
+    answer = Answer("q", False, (quote(passage(), 0.2), quote(passage("b" * 24), 0.1)))
+    html = answer_html(answer, min_score=0.35)
+    assert "No passage in the transcripts answers this confidently." in html
+    assert html.count('class="qb-card qb-weak"') == 2
+    assert "weak · 20%" in html
+
+
+def test_transcript_text_is_escaped_everywhere():
+    p = passage(
+        text=PAYLOAD,
+        title="<b>T</b>",
+        speaker="<i>S</i>",
+        question="<script>q()</script>",
+        url="javascript:alert(1)",
+    )
+    html = answer_html(Answer("q", True, (quote(p, 0.9, (PAYLOAD,)),)), 0.35)
+    viewer = context_html(context_of(p, [p]))
+    for out in (html, viewer):
+        assert "<script" not in out and "<img" not in out and "<b>" not in out and "<i>" not in out
+        assert 'href="javascript' not in out and 'onerror="' not in out
+        assert "&lt;script&gt;" in out
+
+
+def test_relevance_words():
+    assert relevance(0.1, 0.35) == "weak"
+    assert relevance(0.4, 0.35) == "moderate"
+    assert relevance(0.6, 0.35) == "strong"
+
+
+def test_safe_url_only_allows_web_links():
+    assert safe_url("https://example.org/a") == "https://example.org/a"
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,x") is None
+    assert safe_url(None) is None
+
+
+def test_shorten_cuts_at_a_word():
+    assert shorten("one two three", 100) == "one two three"
+    assert shorten("one two three", 9) == "one two …"
+
+
+def test_context_marks_the_passage_among_its_answer_paragraphs():
+    paras = [passage(f"{i:024d}", f"Paragraph {i}.", paragraph=i, char_start=i * 100) for i in range(1, 13)]
+    ctx = context_of(paras[5], paras, window=2)
+    assert [p[0].paragraph for p in ctx.paragraphs] == [4, 5, 6, 7, 8]
+    assert ctx.more_before and ctx.more_after
+    html = context_html(ctx)
+    assert '<mark id="qb-focus" class="qb-focus">Paragraph 6.</mark>' in html
+    assert "Question 2" in html and "What is it?" in html
+    assert html.count("qb-v-para") == 5
+
+
+def test_context_groups_the_passages_of_a_long_paragraph():
+    a = passage("a" * 24, "Start of a long paragraph.", paragraph=1, char_start=0)
+    b = passage("b" * 24, "Its second half.", paragraph=1, char_start=27)
+    c = passage("c" * 24, "Next paragraph.", paragraph=2, char_start=60)
+    ctx = context_of(b, [c, a, b])
+    assert [[p.id for p in para] for para in ctx.paragraphs] == [[a.id, b.id], [c.id]]
+    assert not ctx.more_before and not ctx.more_after
+
+
+def test_viewer_links_to_the_original_only_when_it_is_a_web_address():
+    p = passage(url="https://example.org/talk")
+    assert 'href="https://example.org/talk"' in context_html(context_of(p, [p]))
+    assert 'rel="noopener noreferrer nofollow"' in context_html(context_of(p, [p]))
+
+
+def test_sources_panel_lists_title_date_speakers_and_counts():
+    html = sources_html([SourceInfo("talk.txt", "A <talk>", "2024-01-02", None, ["Jane", "Joe"], 7)])
+    assert "A &lt;talk&gt;" in html and "2024-01-02 · 7 passages" in html and "Jane, Joe" in html
+    assert "1 transcript · 7 passages" in html
+    assert "No transcripts yet" in sources_html([])
+
+
+def test_ingest_status_lines():
+    assert "Added a.txt: 3 passages" in ingest_status(IngestReport(added=["a.txt"], passages=3))
+    assert "already in the store, unchanged" in ingest_status(IngestReport(unchanged=["a.txt"]))
+    assert "qb-status-error" in ingest_status(IngestReport(failed=[("a.txt", "a.txt: bad")]))
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+
+def test_upload_names_lose_folders():
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_name("C:\\Users\\me\\talk <1>.md") == "talk _1_.md"
+    with pytest.raises(InputFileError):
+        safe_name("../")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "why"),
+    [
+        ("talk.txt", b"%PDF-1.7 text", "PDF"),
+        ("talk.txt", b"\x89PNG\r\n\x1a\n", "PNG"),
+        ("talk.txt", b"hello\x00world", "binary"),
+        ("talk.txt", b"   \n", "empty"),
+        ("talk.exe", b"Q: a\n\nA: b", "unsupported"),
+        ("talk.txt", b"x" * 2000, "upload limit"),
+    ],
+)
+def test_uploads_are_checked_by_content_and_size(name, data, why):
+    with pytest.raises(InputFileError, match=why):
+        check_upload(name, data, max_bytes=1000)
+
+
+def test_a_good_upload_is_staged_under_its_base_name(tmp_path):
+    upload = tmp_path / "f0a1b2" / "beekeeper.md"
+    upload.parent.mkdir()
+    upload.write_bytes((FIXTURES / "beekeeper.md").read_bytes())
+    staged = stage_upload(upload, "../beekeeper.md")
+    assert staged.name == "beekeeper.md" and staged.read_bytes() == upload.read_bytes()
+    assert re.search(r"quotebot-upload-", str(staged.parent))

@@ -2,7 +2,7 @@
 
 from bot.answer import Answer, Quote
 from bot.core import Bot
-from bot.render import answer_markdown, answer_text
+from bot.render import answer_text
 from bot.settings import Settings
 
-__all__ = ["Answer", "Bot", "Quote", "Settings", "answer_markdown", "answer_text"]
+__all__ = ["Answer", "Bot", "Quote", "Settings", "answer_text"]

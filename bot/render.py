@@ -1,19 +1,10 @@
-"""Rendering an Answer as safe Markdown (for the chat) and plain text (for the terminal)."""
+"""What every rendering of an Answer shares, and its plain-text form for the terminal."""
 
 from __future__ import annotations
-
-import html
-import re
 
 from bot.answer import Answer, Quote
 
 NO_CONFIDENT_ANSWER = "No passage in the transcripts answers this confidently."
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown exactly as written: HTML escaped first, then Markdown's special characters."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=True))
 
 
 def citation_line(quote: Quote) -> str:
@@ -25,37 +16,18 @@ def citation_line(quote: Quote) -> str:
     return " · ".join(parts)
 
 
-def _quoted_with_highlight(quote: Quote) -> str:
-    """The quote with its highlighted sentences in bold; everything escaped."""
+def highlight_segments(quote: Quote) -> list[tuple[str, bool]]:
+    """``quote.text`` cut into (piece, is_highlighted) runs, in order, nothing lost or repeated."""
     text = quote.text
-    marks = sorted((start, start + len(h)) for h in quote.highlight if (start := text.find(h)) >= 0)
-    out, pos = [], 0
+    marks = sorted((start, start + len(h)) for h in quote.highlight if h and (start := text.find(h)) >= 0)
+    segments, pos = [], 0
     for start, end in marks:
         if start < pos:
             continue
-        out.append(escape_markdown(text[pos:start]))
-        out.append(f"**{escape_markdown(text[start:end])}**")
+        segments += [(text[pos:start], False), (text[start:end], True)]
         pos = end
-    out.append(escape_markdown(text[pos:]))
-    return " ".join(piece for piece in out if piece)
-
-
-def answer_markdown(answer: Answer) -> str:
-    """The chat message for ``answer``: block quotes, bold highlights, a citation under each."""
-    if not answer.quotes:
-        return "Nothing has been ingested yet, so there is nothing to quote."
-    lines: list[str] = []
-    if not answer.answered:
-        lines += [f"**{NO_CONFIDENT_ANSWER}** The closest passages, low confidence:", ""]
-    for quote in answer.quotes:
-        if quote.passage.question:
-            lines.append(f"*Asked:* {escape_markdown(_shorten(quote.passage.question))}")
-            lines.append("")
-        lines.append(f"> {_quoted_with_highlight(quote)}")
-        lines.append("")
-        lines.append(f"— {escape_markdown(citation_line(quote))} · relevance {quote.score:.0%}")
-        lines.append("")
-    return "\n".join(lines).strip()
+    segments.append((text[pos:], False))
+    return [(piece, marked) for piece, marked in segments if piece]
 
 
 def answer_text(answer: Answer) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import NO_CONFIDENT_ANSWER, citation_line
+from bot.render import NO_CONFIDENT_ANSWER, citation_line, highlight_segments
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -50,17 +50,10 @@ def shorten(text: str | None, limit: int) -> str:
 
 def _quote_body(quote: Quote) -> str:
     """The quote with its highlighted sentences marked; ``[…]`` gaps are kept as written."""
-    text = quote.text
-    marks = sorted((start, start + len(h)) for h in quote.highlight if h and (start := text.find(h)) >= 0)
-    out, pos = [], 0
-    for start, end in marks:
-        if start < pos:
-            continue
-        out.append(esc(text[pos:start]))
-        out.append(f'<mark class="qb-hl">{esc(text[start:end])}</mark>')
-        pos = end
-    out.append(esc(text[pos:]))
-    return " ".join(piece for piece in out if piece)
+    return " ".join(
+        f'<mark class="qb-hl">{esc(piece)}</mark>' if marked else esc(piece)
+        for piece, marked in highlight_segments(quote)
+    )
 
 
 def _relevance_html(score: float, min_score: float) -> str:

@@ -67,6 +67,11 @@ class Bot:
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
         return Answer(question=question, answered=answered, quotes=tuple(quotes))
 
+    def warm_up(self) -> None:
+        """Load the model and open the store now rather than on the first question."""
+        self.embedder.embed(["warm up"])
+        self.store.count()
+
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
         return self.store.ingest(paths, progress=progress)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from ingest.errors import (
     StoreUnavailableError,
 )
 from vectorstore.embedder import Embedder
+from vectorstore.index import DerivedIndex
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +82,11 @@ class Store:
         self.url = url
         self.embedder = embedder or Embedder()
         self.max_tokens = max_tokens
+        self.recheck_seconds = 30.0
         self._collection: Any = None
+        self._derived: DerivedIndex | None = None
+        self._derived_count = -1
+        self._derived_checked = -math.inf
 
     @property
     def location(self) -> str:
@@ -178,6 +185,47 @@ class Store:
         ]
         return sorted(found, key=lambda p: (p.source, p.char_start))
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored embedding of each passage id (ids not in the store are left out)."""
+        if not ids:
+            return {}
+        result = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(v, dtype=np.float32)
+            for i, v in zip(result["ids"], result["embeddings"], strict=True)
+        }
+
+    def derived(self) -> DerivedIndex:
+        """The lexical and question indexes for the collection as it is now.
+
+        Rebuilt when the collection changes: a changed passage count is noticed at once, any
+        other change (another process re-ingesting an edited file) within ``recheck_seconds``.
+        ``fingerprint()`` reads every passage's metadata, so it is not run on every question.
+        """
+        count = self.count()
+        now = time.monotonic()
+        if (
+            self._derived is None
+            or count != self._derived_count
+            or now - self._derived_checked > self.recheck_seconds
+        ):
+            fingerprint = self.fingerprint()
+            if self._derived is None or fingerprint != self._derived.fingerprint:
+                started = time.perf_counter()
+                cache = self.path / "derived" if self.path is not None else None
+                self._derived = DerivedIndex(fingerprint, self.passages(), self.embedder, cache)
+                logger.info(
+                    "built the lexical and question indexes over %d passages in %.1f s",
+                    len(self._derived),
+                    time.perf_counter() - started,
+                )
+            self._derived_count = count
+            self._derived_checked = now
+        return self._derived
+
+    def _changed(self) -> None:
+        self._derived_checked = -math.inf
+
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
         result = self.collection.get(include=["metadatas"])
@@ -234,6 +282,8 @@ class Store:
                 self._write(parsed, digest, bar)
                 (report.replaced if existed else report.added).append(parsed.document.source)
                 report.passages += len(parsed.passages)
+        if todo:
+            self._changed()
         return report
 
     def _stored_versions(self, source: str) -> list[tuple[str, int]]:
@@ -268,6 +318,7 @@ class Store:
             known = ", ".join(s.source for s in self.sources()) or "none"
             raise SourceNotFoundError(f"No source named {source!r} in the store. Ingested sources: {known}.")
         self.collection.delete(ids=ids)
+        self._changed()
         return len(ids)
 
 

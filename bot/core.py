@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,16 @@ class Query:
     text: str
     vector: np.ndarray
     tokens: list[str]
-    question_tokens: list[str]
+    context_tokens: list[str] = field(default_factory=list)
+    """Content words of the previous question, for a follow-up."""
+    context_weight: float = 0.0
+
+    def lexical(self, score: Callable[[list[str]], Any]) -> Any:
+        """A lexical ``score`` of the question's own words, blended with the previous question's."""
+        own = score(self.tokens)
+        if not self.context_weight:
+            return own
+        return (1.0 - self.context_weight) * own + self.context_weight * score(self.context_tokens)
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,7 @@ class Bot:
 
         dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
         similarity = {p.id: sim for p, sim in dense}
-        bm25 = index.bm25_scores(query.tokens)
+        bm25 = query.lexical(index.bm25_scores)
         bm25[~allowed] = 0.0
         asked = index.question_similarity(query.vector)
         picked = {index.position[p.id] for p, _ in dense if p.id in index.position}
@@ -149,8 +159,11 @@ class Bot:
             "question": asked[rows],
             "lexical": relative_to_best(bm25)[rows],
             "coverage": np.array(
-                [coverage(query.tokens, index.token_sets[i], index.idf) for i in rows], dtype=np.float32
-            ),
+                [
+                    query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=index.idf))
+                    for i in rows
+                ]
+            ).astype(np.float32),
         }
         weights = s.fusion_weights()
         first = fuse(features, weights, s.fusion_bias)
@@ -177,11 +190,11 @@ class Bot:
         previous = _previous_question(history, self.settings.followup_weight)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
-            return Query(question, vector, tokens, question_tokens=tokens)
+            return Query(question, vector, tokens)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
         before = self.embedder.embed([previous])[0]
         return Query(
-            question, blend(vector, before, weight), tokens + tokenize(previous), question_tokens=tokens
+            question, blend(vector, before, weight), tokens, tokenize(previous), context_weight=weight
         )
 
     def _sentences(self, passage: Passage) -> Sentences:

@@ -29,29 +29,29 @@ class Settings:
     """A Chroma server (http://host:port) to use instead of the embedded store."""
     top_k: int = 3
     """How many quotes an answer shows."""
-    min_score: float = 0.18
+    min_score: float = 0.14
     """Below this top score the bot says nothing answers confidently (chosen on held-out questions)."""
     candidates: int = 30
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
     """How many of the best candidates are re-scored sentence by sentence."""
-    weight_passage: float = 2.0
+    weight_passage: float = 1.96
     """Fusion weight of the question-passage cosine."""
-    weight_sentence: float = 2.3
+    weight_sentence: float = 2.22
     """Fusion weight of the best question-sentence cosine."""
-    weight_question: float = 0.6
+    weight_question: float = 0.47
     """Fusion weight of the similarity to the interviewer's question."""
-    weight_lexical: float = 4.2
+    weight_lexical: float = 4.15
     """Fusion weight of the BM25 score (relative to the question's best)."""
-    weight_coverage: float = 2.5
+    weight_coverage: float = 2.59
     """Fusion weight of the share of the question's words the passage uses."""
-    fusion_bias: float = -8.1
+    fusion_bias: float = -8.05
     """Intercept of the fused score's logistic."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
-    highlight_margin: float = 0.04
+    highlight_margin: float = 0.08
     """A neighbour within this much of the best sentence's score is highlighted too."""
-    quote_words: int = 60
+    quote_words: int = 75
     """A passage longer than this is quoted as its best window of whole sentences."""
     followup_weight: float = 0.5
     """How much of the previous question a follow-up question borrows."""

@@ -66,7 +66,8 @@ class DerivedIndex:
         self.fingerprint = fingerprint
         self.passages = list(passages)
         self.position = {p.id: i for i, p in enumerate(self.passages)}
-        tokens = [tokenize(p.text) for p in self.passages]
+        # Who speaks is part of what a passage is about: "What did Lavrov say about …"
+        tokens = [tokenize(f"{p.text} {p.speaker or ''}") for p in self.passages]
         self.bm25 = bm25s.BM25()
         if self.passages:
             self.bm25.index(tokens, show_progress=False)

@@ -35,6 +35,7 @@ COLLECTION = "passages"
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
 PIPELINE_VERSION = "1"
 _BATCH = 256
+_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -178,12 +179,25 @@ class Store:
 
     def passages(self, where: dict[str, Any] | None = None) -> list[Passage]:
         """Every passage matching ``where``, in source order."""
-        result = self.collection.get(where=where or None, include=["documents", "metadatas"])
+        result = self._get_all(where=where, include=["documents", "metadatas"])
         found = [
             to_passage(i, d, m)
             for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
         ]
         return sorted(found, key=lambda p: (p.source, p.char_start))
+
+    def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        """``collection.get`` page by page: one call over tens of thousands of rows fails in
+        Chroma's SQLite layer ("too many SQL variables")."""
+        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            page = self.collection.get(where=where or None, include=include, limit=_PAGE, offset=offset)
+            for key in out:
+                out[key].extend(page[key])
+            if len(page["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """The stored embedding of each passage id (ids not in the store are left out)."""
@@ -228,7 +242,7 @@ class Store:
 
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
-        result = self.collection.get(include=["metadatas"])
+        result = self._get_all(include=["metadatas"])
         by_source: dict[str, list[dict[str, Any]]] = {}
         for meta in result["metadatas"]:
             by_source.setdefault(meta["source"], []).append(meta)
@@ -243,7 +257,7 @@ class Store:
 
     def fingerprint(self) -> str:
         """Changes whenever the collection's passages change; derived indexes key on it."""
-        result = self.collection.get(include=["metadatas"])
+        result = self._get_all(include=["metadatas"])
         hashes = sorted({(m["source"], m["source_hash"]) for m in result["metadatas"]})
         return hashlib.sha256(repr((len(result["ids"]), hashes)).encode()).hexdigest()[:16]
 

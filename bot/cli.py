@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.core import Bot
+from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval
 from bot.render import answer_text
 from bot.settings import Settings
 from ingest.errors import QuotebotError
@@ -71,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
         help='read {"question", "history"} lines on stdin, print one JSON answer per line',
     )
     p.set_defaults(run=_ask)
+
+    p = sub.add_parser("eval", help="measure the answers against a JSONL file of questions with gold spans")
+    p.add_argument("file", type=Path, metavar="FILE.jsonl")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument(
+        "--details", action="store_true", help="also list each question with where its gold span ranked"
+    )
+    p.set_defaults(run=_eval)
 
     p = sub.add_parser("sources", help="list the ingested transcripts")
     p.add_argument("--json", action="store_true")
@@ -140,6 +149,27 @@ def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
             failures += 1
             print(json.dumps({"line": number, "error": str(exc)}), flush=True)
     return 1 if failures else 0
+
+
+def _eval(bot: Bot, args: argparse.Namespace) -> int:
+    cases = load_cases(args.file)
+    if bot.store.count() == 0:
+        raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
+    bot.warm_up()
+    report = run_eval(lambda q, h: bot.ask(q, history=h, k=EVAL_K), cases)
+    metrics = report.metrics()
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        print(metrics_table(metrics))
+    if args.details:
+        for o in report.outcomes:
+            got = "declined" if not o.answered else "answered"
+            where = f"gold at {o.rank}" if o.rank else ("no gold" if o.case.gold else "")
+            mark = " highlighted" if o.highlighted else ""
+            line = f"{o.case.line:>4} {o.case.kind:<12} {got:<8} {where:<10}{mark:<12} {o.case.question}"
+            print(line, file=sys.stderr)
+    return 0
 
 
 def _sources(bot: Bot, args: argparse.Namespace) -> int:

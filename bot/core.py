@@ -3,20 +3,80 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.answer import Answer, Quote
 from bot.context import Context, context_of
-from bot.retrieve import best_sentence_spans, passage_sentences
+from bot.retrieve import (
+    FEATURES,
+    blend,
+    coverage,
+    followup_weight,
+    fuse,
+    highlight_indices,
+    quote_window,
+    relative_to_best,
+    sentence_scores,
+    top_indices,
+    window_text,
+)
 from bot.settings import Settings
+from ingest import Passage, sentence_spans
 from ingest.errors import EmptyQuestionError
 from vectorstore import Embedder, IngestReport, SourceInfo, Store
+from vectorstore.index import tokenize
 
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
+_SENTENCE_CACHE = 4096  # passages whose sentence vectors are kept in memory
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as retrieval sees it: its vector and content words, history blended in."""
+
+    text: str
+    vector: np.ndarray
+    tokens: list[str]
+    context_tokens: list[str] = field(default_factory=list)
+    """Content words of the previous question, for a follow-up."""
+    context_weight: float = 0.0
+
+    def lexical(self, score: Callable[[list[str]], Any]) -> Any:
+        """A lexical ``score`` of the question's own words, blended with the previous question's."""
+        own = score(self.tokens)
+        if not self.context_weight:
+            return own
+        return (1.0 - self.context_weight) * own + self.context_weight * score(self.context_tokens)
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """A passage's sentence spans, their unit vectors and their content words."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray
+    tokens: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage considered for an answer, its signals and its fused, calibrated score."""
+
+    passage: Passage
+    signals: dict[str, float]
+    score: float
+    sentences: Sentences
+    sentence_similarities: np.ndarray
+    query: Query
 
 
 class Bot:
@@ -32,6 +92,7 @@ class Bot:
             max_tokens=s.max_tokens,
         )
         self.embedder = self.store.embedder
+        self._sentence_cache: OrderedDict[str, Sentences] = OrderedDict()
 
     def ask(
         self,
@@ -50,23 +111,130 @@ class Bot:
                 f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}."
             )
         k = k or self.settings.top_k
-        vector = self.embedder.embed([question])[0]
-        hits = self.store.query(vector, k, where=_filters(sources, speakers))
-        quotes = []
-        for passage, similarity in hits:
-            spans = passage_sentences(passage)
-            sentence_vectors = self.embedder.embed([passage.text[s:e] for s, e in spans])
-            chosen = best_sentence_spans(passage, vector, sentence_vectors, spans)
-            quotes.append(
-                Quote(
-                    passage=passage,
-                    score=max(0.0, min(1.0, similarity)),
-                    highlight=tuple(passage.text[s:e] for s, e in chosen),
-                    text=passage.text,
-                )
-            )
+        ranked = self.rank(question, history, sources=sources, speakers=speakers)
+        quotes = tuple(self._quote(c) for c in ranked[:k])
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
-        return Answer(question=question, answered=answered, quotes=tuple(quotes))
+        return Answer(question=question, answered=answered, quotes=quotes)
+
+    def rank(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        sources: Iterable[str] | None = None,
+        speakers: Iterable[str] | None = None,
+    ) -> list[Candidate]:
+        """Every candidate passage for ``question`` with its signals and fused score, best first.
+
+        Three retrievers propose candidates: the Chroma nearest neighbours of the question, BM25
+        over the passages, and the passages whose interviewer question resembles it. Their
+        signals are fused into a calibrated score; the best ``rerank_depth`` are then re-scored
+        with their best sentence's similarity.
+        """
+        s = self.settings
+        index = self.store.derived()
+        if not len(index):
+            return []
+        source_list = list(sources) if sources else None
+        speaker_list = list(speakers) if speakers else None
+        allowed = index.mask(source_list, speaker_list)
+        query = self._query(question, history)
+
+        dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
+        similarity = {p.id: sim for p, sim in dense}
+        bm25 = query.lexical(index.bm25_scores)
+        bm25[~allowed] = 0.0
+        asked = index.question_similarity(query.vector)
+        picked = {index.position[p.id] for p, _ in dense if p.id in index.position}
+        picked.update(top_indices(bm25, s.candidates, allowed))
+        picked.update(top_indices(asked, s.candidates, allowed))
+        if not picked:
+            return []
+        rows = sorted(picked)
+        missing = [index.passages[i].id for i in rows if index.passages[i].id not in similarity]
+        for pid, vector in self.store.vectors(missing).items():
+            similarity[pid] = float(vector @ query.vector)
+        passage_sim = np.array([similarity.get(index.passages[i].id, 0.0) for i in rows], dtype=np.float32)
+        features = {
+            "passage": passage_sim,
+            "sentence": passage_sim.copy(),  # refined below for the best candidates
+            "question": asked[rows],
+            "lexical": relative_to_best(bm25)[rows],
+            "coverage": np.array(
+                [
+                    query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=index.idf))
+                    for i in rows
+                ]
+            ).astype(np.float32),
+        }
+        weights = s.fusion_weights()
+        first = fuse(features, weights, s.fusion_bias)
+        order = np.argsort(-first, kind="stable")[: s.rerank_depth]
+        candidates = []
+        for j in order:
+            passage = index.passages[rows[j]]
+            sentences = self._sentences(passage)
+            sims = sentences.vectors @ query.vector if len(sentences.spans) else np.zeros(0, np.float32)
+            signals = {name: float(values[j]) for name, values in features.items()}
+            if len(sims):
+                signals["sentence"] = max(float(sims.max()), signals["passage"])
+            candidates.append(Candidate(passage, signals, 0.0, sentences, sims, query))
+        final = fuse(
+            {n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, weights, s.fusion_bias
+        )
+        ranked = [replace(c, score=float(score)) for c, score in zip(candidates, final, strict=True)]
+        return sorted(ranked, key=lambda c: -c.score)
+
+    def _query(self, question: str, history: Sequence[str]) -> Query:
+        """The question as retrieval sees it, borrowing from the previous one if it is a follow-up."""
+        tokens = tokenize(question)
+        vector = self.embedder.embed([question])[0]
+        previous = _previous_question(history, self.settings.followup_weight)
+        weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
+        if weight <= 0.0 or previous is None:
+            return Query(question, vector, tokens)
+        logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
+        before = self.embedder.embed([previous])[0]
+        return Query(
+            question, blend(vector, before, weight), tokens, tokenize(previous), context_weight=weight
+        )
+
+    def _sentences(self, passage: Passage) -> Sentences:
+        cached = self._sentence_cache.get(passage.id)
+        if cached is not None:
+            self._sentence_cache.move_to_end(passage.id)
+            return cached
+        spans = sentence_spans(passage.text)
+        texts = [passage.text[a:b] for a, b in spans]
+        found = Sentences(
+            tuple(spans), self.embedder.embed(texts), tuple(frozenset(tokenize(t)) for t in texts)
+        )
+        self._sentence_cache[passage.id] = found
+        if len(self._sentence_cache) > _SENTENCE_CACHE:
+            self._sentence_cache.popitem(last=False)
+        return found
+
+    def _quote(self, candidate: Candidate) -> Quote:
+        """The candidate as a quote: its best sentence(s) highlighted, long passages windowed."""
+        s = self.settings
+        passage, sentences = candidate.passage, candidate.sentences
+        text = passage.text
+        if not sentences.spans:
+            return Quote(passage, candidate.score, (text.strip(),), text)
+        index = self.store.derived()
+        scores = sentence_scores(
+            candidate.sentence_similarities, sentences.tokens, candidate.query.tokens, index.idf,
+            s.highlight_lexical,
+        )  # fmt: skip
+        chosen = highlight_indices(scores, s.highlight_margin)
+        words = [len(text[a:b].split()) for a, b in sentences.spans]
+        first, last = quote_window(words, chosen, scores, s.quote_words)
+        highlight = text[sentences.spans[chosen[0]][0] : sentences.spans[chosen[-1]][1]]
+        return Quote(passage, candidate.score, (highlight,), window_text(text, sentences.spans, first, last))
+
+    def warm_up(self) -> None:
+        """Load the model and open the store now rather than on the first question."""
+        self.embedder.embed(["warm up"])
+        self.store.derived()
 
     def context(self, passage_id: str) -> Context | None:
         """The passage ``passage_id`` with the answer paragraphs around it, or None if it is not stored."""
@@ -84,6 +252,17 @@ class Bot:
 
     def remove(self, source: str) -> int:
         return self.store.remove(source)
+
+
+def _previous_question(history: Sequence[str], weight: float) -> str | None:
+    """The last earlier question, itself joined to the one before when it was a follow-up."""
+    earlier = [" ".join(h.split()) for h in history if h and h.strip()]
+    if not earlier:
+        return None
+    last = earlier[-1]
+    if len(earlier) > 1 and followup_weight(last, tokenize(last), True, weight) > 0:
+        return f"{earlier[-2]} {last}"
+    return last
 
 
 def _filters(sources: Iterable[str] | None, speakers: Iterable[str] | None) -> dict[str, Any] | None:

@@ -1,21 +1,170 @@
-"""Ranking and highlighting as pure functions over passages and vectors."""
+"""Ranking, fusion, highlighting, quote windows and follow-ups as pure functions.
+
+Nothing here does I/O: the bot gathers the signals (cosines from the model, BM25 scores, token
+sets) and these functions turn them into scores, highlighted sentences and quote text.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+
 import numpy as np
 
-from ingest import Passage, sentence_spans
+ELLIPSIS = "[…]"
+
+# The signals fused into one score, each in [0, 1] or close to it:
+#   passage  - cosine between the question and the passage
+#   sentence - best cosine between the question and one sentence of the passage
+#   question - best cosine between the question and a sentence of the interviewer's question
+#   lexical  - BM25 score divided by the best BM25 score for this question
+#   coverage - share of the question's content words (IDF-weighted) that the passage uses
+FEATURES = ("passage", "sentence", "question", "lexical", "coverage")
 
 
-def best_sentence_spans(
-    passage: Passage, question_vector: np.ndarray, sentence_vectors: np.ndarray, spans: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """The span of the sentence most similar to the question (cosine on unit vectors)."""
-    if not spans:
-        return [(0, len(passage.text))]
-    sims = sentence_vectors @ question_vector
-    return [spans[int(np.argmax(sims))]]
+def fuse(features: Mapping[str, np.ndarray], weights: Mapping[str, float], bias: float) -> np.ndarray:
+    """Calibrated scores in (0, 1): the logistic of a weighted sum of the signals.
+
+    The weights and bias are fit by logistic regression on questions with known answers
+    (``benchmarks/fit_weights.py``), so a score reads as the chance that the passage holds the
+    answer, and one threshold serves every question.
+    """
+    z = np.full(len(next(iter(features.values()))), float(bias))
+    for name, weight in weights.items():
+        z = z + weight * np.asarray(features[name], dtype=np.float64)
+    return 1.0 / (1.0 + np.exp(-z))
 
 
-def passage_sentences(passage: Passage) -> list[tuple[int, int]]:
-    return sentence_spans(passage.text)
+def relative_to_best(scores: np.ndarray) -> np.ndarray:
+    """``scores`` divided by their maximum (all zeros when nothing scores above zero)."""
+    top = float(scores.max()) if len(scores) else 0.0
+    if top <= 0.0:
+        return np.zeros_like(scores, dtype=np.float32)
+    return np.clip(scores / top, 0.0, 1.0).astype(np.float32)
+
+
+def coverage(query_tokens: Sequence[str], doc_tokens: Collection[str], idf: Callable[[str], float]) -> float:
+    """IDF-weighted share of the distinct query tokens that ``doc_tokens`` contains.
+
+    A word the corpus never uses carries the highest IDF, so a question about something the
+    transcripts never mention scores low everywhere: the signal abstention needs.
+    """
+    words = set(query_tokens)
+    total = sum(idf(w) for w in words)
+    if total <= 0.0:
+        return 0.0
+    return sum(idf(w) for w in words if w in doc_tokens) / total
+
+
+def sentence_scores(
+    similarities: np.ndarray,
+    sentence_tokens: Sequence[Collection[str]],
+    query_tokens: Sequence[str],
+    idf: Callable[[str], float],
+    lexical_weight: float,
+) -> np.ndarray:
+    """How well each sentence answers: its cosine plus ``lexical_weight`` times its coverage."""
+    lexical = np.array([coverage(query_tokens, toks, idf) for toks in sentence_tokens], dtype=np.float32)
+    return np.asarray(similarities, dtype=np.float32) + lexical_weight * lexical
+
+
+def highlight_indices(scores: np.ndarray, margin: float) -> list[int]:
+    """The best sentence, joined by a neighbour that scores within ``margin`` of it.
+
+    Returns contiguous, sorted sentence indices (one or two; empty for no sentences).
+    """
+    if len(scores) == 0:
+        return []
+    best = int(np.argmax(scores))
+    neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(scores)]
+    close = [i for i in neighbours if scores[i] >= scores[best] - margin]
+    if close:
+        return sorted([best, max(close, key=lambda i: scores[i])])
+    return [best]
+
+
+def quote_window(
+    word_counts: Sequence[int], chosen: Sequence[int], scores: np.ndarray, max_words: int
+) -> tuple[int, int]:
+    """First and last sentence (inclusive) of the quote: the chosen ones plus context.
+
+    The whole passage when it fits in ``max_words``; otherwise the chosen sentences, grown one
+    neighbour at a time (the better-scoring side first) while the window stays within
+    ``max_words``. Sentences are never cut, so a long chosen sentence may exceed the limit.
+    """
+    n = len(word_counts)
+    if n == 0:
+        return (0, -1)
+    if sum(word_counts) <= max_words or not chosen:
+        return (0, n - 1)
+    first, last = min(chosen), max(chosen)
+    words = sum(word_counts[first : last + 1])
+    while True:
+        options = [i for i in (first - 1, last + 1) if 0 <= i < n and words + word_counts[i] <= max_words]
+        if not options:
+            return (first, last)
+        pick = max(options, key=lambda i: (scores[i], -i))
+        words += word_counts[pick]
+        first, last = min(first, pick), max(last, pick)
+
+
+def window_text(text: str, spans: Sequence[tuple[int, int]], first: int, last: int) -> str:
+    """The verbatim text of sentences ``first..last``, with ``[…]`` where the passage goes on."""
+    if not spans or last < first:
+        return text
+    body = text[spans[first][0] : spans[last][1]]
+    before = ELLIPSIS + " " if text[: spans[first][0]].strip() else ""
+    after = " " + ELLIPSIS if text[spans[last][1] :].strip() else ""
+    return before + body + after
+
+
+def verbatim_segments(quote_text: str) -> list[str]:
+    """The pieces of a quote between ``[…]`` marks; each is verbatim from the source."""
+    return [piece.strip() for piece in quote_text.split(ELLIPSIS) if piece.strip()]
+
+
+# -- follow-up questions -----------------------------------------------------------------
+
+_LEADS = ("and ", "but ", "so ", "also ", "then ", "what about ", "how about ", "what else")
+_ANAPHORA = {
+    "it", "its", "they", "them", "their", "theirs", "this", "that", "these", "those",
+    "he", "him", "his", "she", "her", "such", "there", "one", "ones",
+}  # fmt: skip
+_WORDS = re.compile(r"[a-z']+")
+
+
+def followup_weight(question: str, content_tokens: Sequence[str], has_history: bool, weight: float) -> float:
+    """How much of the previous question to blend into ``question`` (0 for a self-contained one).
+
+    A question leans on the conversation when it opens like a continuation ("And what about …",
+    "But …"), has almost no content words of its own ("Why?"), or points back with a pronoun
+    while naming little ("Who first proposed them?"). A question naming three or more things
+    of its own, without such a lead, stands alone and is answered unaffected by the history.
+    """
+    if not has_history:
+        return 0.0
+    lowered = " ".join(question.lower().split())
+    words = set(_WORDS.findall(lowered))
+    n = len(set(content_tokens))
+    if lowered.startswith(_LEADS) or n <= 1:
+        return weight
+    if n <= 3 and words & _ANAPHORA:
+        return weight
+    if n <= 2:
+        return weight / 2
+    return 0.0
+
+
+def blend(vector: np.ndarray, previous: np.ndarray, weight: float) -> np.ndarray:
+    """The unit vector ``(1 - weight) * vector + weight * previous``."""
+    mixed = (1.0 - weight) * vector + weight * previous
+    norm = float(np.linalg.norm(mixed))
+    return (mixed / norm if norm > 0 else vector).astype(np.float32)
+
+
+def top_indices(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[int]:
+    """Indices of the ``k`` highest positive scores (among ``allowed``), best first."""
+    values = np.where(allowed, scores, -math.inf) if allowed is not None else scores.astype(np.float64)
+    order = np.argsort(-values, kind="stable")[:k]
+    return [int(i) for i in order if values[i] > 0]

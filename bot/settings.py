@@ -30,8 +30,32 @@ class Settings:
     """A Chroma server (http://host:port) to use instead of the embedded store."""
     top_k: int = 3
     """How many quotes an answer shows."""
-    min_score: float = 0.35
-    """Below this top score the bot says nothing answers confidently."""
+    min_score: float = 0.14
+    """Below this top score the bot says nothing answers confidently (chosen on held-out questions)."""
+    candidates: int = 30
+    """How many passages each retriever (dense, BM25, interviewer question) proposes."""
+    rerank_depth: int = 12
+    """How many of the best candidates are re-scored sentence by sentence."""
+    weight_passage: float = 1.96
+    """Fusion weight of the question-passage cosine."""
+    weight_sentence: float = 2.22
+    """Fusion weight of the best question-sentence cosine."""
+    weight_question: float = 0.47
+    """Fusion weight of the similarity to the interviewer's question."""
+    weight_lexical: float = 4.15
+    """Fusion weight of the BM25 score (relative to the question's best)."""
+    weight_coverage: float = 2.59
+    """Fusion weight of the share of the question's words the passage uses."""
+    fusion_bias: float = -8.05
+    """Intercept of the fused score's logistic."""
+    highlight_lexical: float = 0.3
+    """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
+    highlight_margin: float = 0.08
+    """A neighbour within this much of the best sentence's score is highlighted too."""
+    quote_words: int = 75
+    """A passage longer than this is quoted as its best window of whole sentences."""
+    followup_weight: float = 0.5
+    """How much of the previous question a follow-up question borrows."""
     max_tokens: int = DEFAULT_MAX_TOKENS
     """Longest passage, in cl100k tokens, that ingestion cuts."""
     host: str = "127.0.0.1"
@@ -44,6 +68,15 @@ class Settings:
             raise QuotebotError(f"top_k must be between 1 and 10; it is {self.top_k}.")
         if not 0.0 <= self.min_score <= 1.0:
             raise QuotebotError(f"min_score must be between 0 and 1; it is {self.min_score}.")
+        if self.candidates < 1 or self.rerank_depth < 1:
+            raise QuotebotError(
+                f"candidates and rerank_depth must be at least 1; they are {self.candidates} "
+                f"and {self.rerank_depth}."
+            )
+        if not 0.0 <= self.followup_weight < 1.0:
+            raise QuotebotError(f"followup_weight must be in [0, 1); it is {self.followup_weight}.")
+        if self.quote_words < 10:
+            raise QuotebotError(f"quote_words must be at least 10; it is {self.quote_words}.")
         if self.max_tokens < 16:
             raise QuotebotError(f"max_tokens must be at least 16; it is {self.max_tokens}.")
         if self.auth is not None and not all(self.auth.partition(":")[::2]):
@@ -56,6 +89,16 @@ class Settings:
             return None
         user, _, password = self.auth.partition(":")
         return user, password
+
+    def fusion_weights(self) -> dict[str, float]:
+        """The weight of each retrieval signal in the fused score."""
+        return {
+            "passage": self.weight_passage,
+            "sentence": self.weight_sentence,
+            "question": self.weight_question,
+            "lexical": self.weight_lexical,
+            "coverage": self.weight_coverage,
+        }
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -5,6 +5,7 @@ import json
 import pytest
 from conftest import BUNDLED, collapse
 
+from bot.retrieve import ELLIPSIS, verbatim_segments
 from ingest.errors import EmptyQuestionError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
@@ -36,7 +37,9 @@ def test_quotes_are_verbatim_and_cited(bundled_bot):
     assert len(answer.quotes) == 5
     raw = BUNDLED.read_text(encoding="utf-8")
     for quote in answer.quotes:
-        assert collapse(quote.text) in SOURCE
+        # a long passage is quoted as a window: each piece between […] marks is verbatim
+        assert all(collapse(piece) in SOURCE for piece in verbatim_segments(quote.text))
+        assert collapse(quote.text.replace(ELLIPSIS, " ")) in collapse(quote.passage.text)
         assert quote.highlight and all(collapse(h) in collapse(quote.text) for h in quote.highlight)
         p = quote.passage
         assert raw[p.char_start : p.char_end] == p.text
@@ -68,10 +71,39 @@ def test_json_contract(bundled_bot):
     assert quote["citation"]["turn"] == 3
 
 
-def test_unanswerable_question_is_declined(bundled_bot):
-    answer = bundled_bot.ask("How do I reset my home router?")
+@pytest.mark.parametrize(
+    "question",
+    ["How do I reset my home router?", "What did Lavrov say about cryptocurrency regulation?"],
+)
+def test_unanswerable_question_is_declined(bundled_bot, question):
+    answer = bundled_bot.ask(question)
     assert not answer.answered
+    assert answer.to_dict()["answered"] is False
     assert answer.quotes  # the closest passages are still offered, marked low-confidence
+
+
+def test_followup_uses_the_previous_question(bundled_bot):
+    history = ["What does Lavrov say about vaccination passports?"]
+    gold = "Xi Jinping advanced the idea of digital health passports"
+    answer = bundled_bot.ask("Who first proposed them?", history=history)
+    assert answer.answered
+    assert any(gold in collapse(q.passage.text) for q in answer.quotes)
+    assert all(q.passage.turn == 4 for q in answer.quotes)  # the vaccination passports answer
+    alone = bundled_bot.ask("Who first proposed them?")
+    assert not any(gold in collapse(q.passage.text) for q in alone.quotes)
+
+
+def test_self_contained_question_ignores_history(bundled_bot):
+    question = "How many cross year events are planned for 2021?"
+    alone = bundled_bot.ask(question)
+    after = bundled_bot.ask(question, history=["What does Lavrov say about vaccination passports?"])
+    assert [q.to_dict(1) for q in after.quotes] == [q.to_dict(1) for q in alone.quotes]
+
+
+def test_scores_are_calibrated_probabilities(bundled_bot):
+    strong = bundled_bot.ask("How many cross year events are planned for 2021?").quotes[0].score
+    weak = bundled_bot.ask("What is the tallest mountain in Africa?").quotes[0].score
+    assert 0.0 <= weak < bundled_bot.settings.min_score <= strong <= 1.0
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

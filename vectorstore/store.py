@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from ingest.errors import (
     StoreUnavailableError,
 )
 from vectorstore.embedder import Embedder
+from vectorstore.index import DerivedIndex
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ COLLECTION = "passages"
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
 PIPELINE_VERSION = "1"
 _BATCH = 256
+_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,11 @@ class Store:
         self.url = url
         self.embedder = embedder or Embedder()
         self.max_tokens = max_tokens
+        self.recheck_seconds = 30.0
         self._collection: Any = None
+        self._derived: DerivedIndex | None = None
+        self._derived_count = -1
+        self._derived_checked = -math.inf
 
     @property
     def location(self) -> str:
@@ -173,7 +181,7 @@ class Store:
 
     def passages(self, where: dict[str, Any] | None = None) -> list[Passage]:
         """Every passage matching ``where``, in source order."""
-        result = self.collection.get(where=where or None, include=["documents", "metadatas"])
+        result = self._get_all(where=where, include=["documents", "metadatas"])
         found = [
             to_passage(i, d, m)
             for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
@@ -187,9 +195,63 @@ class Store:
             return None
         return to_passage(result["ids"][0], result["documents"][0], result["metadatas"][0])
 
+    def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        """``collection.get`` page by page: one call over tens of thousands of rows fails in
+        Chroma's SQLite layer ("too many SQL variables")."""
+        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            page = self.collection.get(where=where or None, include=include, limit=_PAGE, offset=offset)
+            for key in out:
+                out[key].extend(page[key])
+            if len(page["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored embedding of each passage id (ids not in the store are left out)."""
+        if not ids:
+            return {}
+        result = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(v, dtype=np.float32)
+            for i, v in zip(result["ids"], result["embeddings"], strict=True)
+        }
+
+    def derived(self) -> DerivedIndex:
+        """The lexical and question indexes for the collection as it is now.
+
+        Rebuilt when the collection changes: a changed passage count is noticed at once, any
+        other change (another process re-ingesting an edited file) within ``recheck_seconds``.
+        ``fingerprint()`` reads every passage's metadata, so it is not run on every question.
+        """
+        count = self.count()
+        now = time.monotonic()
+        if (
+            self._derived is None
+            or count != self._derived_count
+            or now - self._derived_checked > self.recheck_seconds
+        ):
+            fingerprint = self.fingerprint()
+            if self._derived is None or fingerprint != self._derived.fingerprint:
+                started = time.perf_counter()
+                cache = self.path / "derived" if self.path is not None else None
+                self._derived = DerivedIndex(fingerprint, self.passages(), self.embedder, cache)
+                logger.info(
+                    "built the lexical and question indexes over %d passages in %.1f s",
+                    len(self._derived),
+                    time.perf_counter() - started,
+                )
+            self._derived_count = count
+            self._derived_checked = now
+        return self._derived
+
+    def _changed(self) -> None:
+        self._derived_checked = -math.inf
+
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
-        result = self.collection.get(include=["metadatas"])
+        result = self._get_all(include=["metadatas"])
         by_source: dict[str, list[dict[str, Any]]] = {}
         for meta in result["metadatas"]:
             by_source.setdefault(meta["source"], []).append(meta)
@@ -204,7 +266,7 @@ class Store:
 
     def fingerprint(self) -> str:
         """Changes whenever the collection's passages change; derived indexes key on it."""
-        result = self.collection.get(include=["metadatas"])
+        result = self._get_all(include=["metadatas"])
         hashes = sorted({(m["source"], m["source_hash"]) for m in result["metadatas"]})
         return hashlib.sha256(repr((len(result["ids"]), hashes)).encode()).hexdigest()[:16]
 
@@ -255,6 +317,8 @@ class Store:
                 self._write(parsed, digest, bar)
                 (report.replaced if existed else report.added).append(parsed.document.source)
                 report.passages += len(parsed.passages)
+        if todo:
+            self._changed()
 
     def _stored_versions(self, source: str) -> list[tuple[str, int]]:
         """(content hash, passage count) as recorded on each stored passage of ``source``."""
@@ -291,6 +355,7 @@ class Store:
                     f"No source named {source!r} in the store. Ingested sources: {known}."
                 )
             self.collection.delete(ids=ids)
+            self._changed()
         return len(ids)
 
 

@@ -1,0 +1,78 @@
+"""Fit the fusion weights and bias by logistic regression on a tuning file; print them.
+
+    PYTHONPATH=. python benchmarks/fit_weights.py STORE tests/eval/tuning.jsonl [--check FILE ...]
+
+Every candidate passage of every answerable question is one example (1 when it holds the gold
+span); the candidates of unanswerable questions are all negatives. The fitted weights are the
+defaults in bot/settings.py; ``--check`` reports passage-level hit@1/3 and the score gap between
+answerable and unanswerable questions on other files, with the weights just fitted.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from bot import Bot, Settings
+from bot.evaluate import collapse, load_cases
+from bot.retrieve import FEATURES, fuse
+
+
+def examples(bot: Bot, file: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    out = []
+    for case in load_cases(file):
+        ranked = bot.rank(case.question, case.history)
+        x = np.array([[c.signals[n] for n in FEATURES] for c in ranked])
+        gold = collapse(case.gold) if case.gold else None
+        y = np.array([bool(gold) and gold in collapse(c.passage.text) for c in ranked])
+        out.append((case.kind, x, y))
+    return out
+
+
+def report(name: str, data: list[tuple[str, np.ndarray, np.ndarray]], weights: dict, bias: float) -> None:
+    top1 = top3 = 0
+    answerable, unanswerable = [], []
+    for kind, x, y in data:
+        scores = fuse({n: x[:, i] for i, n in enumerate(FEATURES)}, weights, bias)
+        order = np.argsort(-scores)
+        if kind == "unanswerable":
+            unanswerable.append(scores.max())
+            continue
+        answerable.append(scores.max())
+        top1 += bool(y[order[:1]].any())
+        top3 += bool(y[order[:3]].any())
+    n = len(answerable)
+    print(
+        f"{name}: passage hit@1 {top1 / n:.3f} hit@3 {top3 / n:.3f}; lowest answerable top score "
+        f"{min(answerable):.3f}, highest unanswerable {max(unanswerable, default=0):.3f}"
+    )
+    print("   answerable top scores, lowest ten:", np.round(sorted(answerable)[:10], 3).tolist())
+    print("   unanswerable top scores:", np.round(sorted(unanswerable, reverse=True), 3).tolist())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("store", type=Path)
+    parser.add_argument("tuning", type=Path)
+    parser.add_argument("--check", type=Path, nargs="*", default=[])
+    parser.add_argument("-C", type=float, default=1.0, help="inverse regularisation strength")
+    args = parser.parse_args()
+    bot = Bot(replace(Settings(store=args.store), rerank_depth=1000))
+    train = examples(bot, args.tuning)
+    x = np.vstack([x for _, x, _ in train])
+    y = np.concatenate([y for _, _, y in train])
+    model = LogisticRegression(C=args.C, max_iter=5000).fit(x, y)
+    weights = dict(zip(FEATURES, (round(float(w), 2) for w in model.coef_[0]), strict=True))
+    bias = round(float(model.intercept_[0]), 2)
+    print("weights", weights, "bias", bias)
+    report(args.tuning.name, train, weights, bias)
+    for file in args.check:
+        report(file.name, examples(bot, file), weights, bias)
+
+
+if __name__ == "__main__":
+    main()

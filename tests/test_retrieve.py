@@ -1,0 +1,131 @@
+"""Unit tests of the pure retrieval functions: fusion, highlighting, quote windows, follow-ups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.retrieve import (
+    ELLIPSIS,
+    blend,
+    coverage,
+    followup_weight,
+    fuse,
+    highlight_indices,
+    quote_window,
+    relative_to_best,
+    top_indices,
+    verbatim_segments,
+    window_text,
+)
+from vectorstore.index import tokenize
+
+WEIGHTS = {"passage": 2.0, "lexical": 4.0}
+
+
+def test_fuse_is_a_calibrated_monotone_score():
+    features = {"passage": np.array([0.2, 0.5, 0.5]), "lexical": np.array([0.0, 0.0, 1.0])}
+    scores = fuse(features, WEIGHTS, bias=-3.0)
+    assert np.all((scores > 0) & (scores < 1))
+    assert scores[0] < scores[1] < scores[2]
+    assert scores[1] == pytest.approx(1 / (1 + np.exp(-(-3.0 + 2.0 * 0.5))))
+
+
+def test_fuse_ignores_signals_without_weight():
+    features = {"passage": np.array([0.3]), "lexical": np.array([0.1]), "unused": np.array([9.0])}
+    assert fuse(features, WEIGHTS, 0.0) == pytest.approx(
+        fuse({**features, "unused": np.array([0.0])}, WEIGHTS, 0.0)
+    )
+
+
+def test_relative_to_best():
+    assert relative_to_best(np.array([2.0, 1.0, 0.0])).tolist() == [1.0, 0.5, 0.0]
+    assert relative_to_best(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+    assert relative_to_best(np.array([])).tolist() == []
+
+
+def test_coverage_weighs_rare_words():
+    idf = {"sanction": 1.0, "cryptocurr": 5.0}.get
+    assert coverage(["sanction", "cryptocurr"], {"sanction"}, lambda w: idf(w) or 0.0) == pytest.approx(1 / 6)
+    assert coverage(["sanction"], {"sanction", "other"}, lambda w: 1.0) == 1.0
+    assert coverage([], {"sanction"}, lambda w: 1.0) == 0.0
+
+
+def test_tokenize_stems_and_drops_question_words():
+    assert tokenize("What does Lavrov think about the sanctions?") == ["lavrov", "sanction"]
+
+
+def test_highlight_is_the_best_sentence_or_it_and_a_close_neighbour():
+    assert highlight_indices(np.array([0.1, 0.9, 0.2]), margin=0.05) == [1]
+    assert highlight_indices(np.array([0.1, 0.9, 0.88]), margin=0.05) == [1, 2]
+    assert highlight_indices(np.array([0.87, 0.9, 0.88]), margin=0.05) == [1, 2]
+    assert highlight_indices(np.array([]), margin=0.05) == []
+
+
+def test_quote_window_keeps_a_short_passage_whole():
+    assert quote_window([10, 10, 10], [1], np.array([0.0, 1.0, 0.0]), max_words=40) == (0, 2)
+
+
+def test_quote_window_grows_towards_the_better_neighbour_within_the_limit():
+    words = [20, 20, 20, 20, 20]
+    scores = np.array([0.0, 0.3, 0.9, 0.5, 0.1])
+    assert quote_window(words, [2], scores, max_words=40) == (2, 3)
+    assert quote_window(words, [2], scores, max_words=60) == (1, 3)
+    # a chosen sentence longer than the limit is kept whole, never cut
+    assert quote_window([5, 100, 5], [1], np.array([0.0, 1.0, 0.0]), max_words=50) == (1, 1)
+
+
+TEXT = "First one. Second one here. Third one. Fourth."
+SPANS = [(0, 10), (11, 27), (28, 38), (39, 46)]
+
+
+def test_window_text_marks_what_it_leaves_out():
+    assert window_text(TEXT, SPANS, 0, 3) == TEXT
+    assert window_text(TEXT, SPANS, 1, 2) == f"{ELLIPSIS} Second one here. Third one. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, 0, 1) == f"First one. Second one here. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, 3, 3) == f"{ELLIPSIS} Fourth."
+
+
+def test_each_segment_of_a_windowed_quote_is_verbatim():
+    quote = window_text(TEXT, SPANS, 1, 2)
+    assert verbatim_segments(quote) == ["Second one here. Third one."]
+    assert all(segment in TEXT for segment in verbatim_segments(quote))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who first proposed them?", "And what about travellers' rights?", "Why?", "What about students?"],
+)
+def test_followups_borrow_from_history(question):
+    assert followup_weight(question, tokenize(question), has_history=True, weight=0.5) > 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was the Treaty of Good-Neighbourliness signed?",
+        "How many events are planned for the cross years?",
+        "Is there a plan for cultural cooperation with China?",
+    ],
+)
+def test_self_contained_questions_do_not(question):
+    assert followup_weight(question, tokenize(question), has_history=True, weight=0.5) == 0
+
+
+def test_nothing_to_borrow_without_history():
+    assert followup_weight("Why?", [], has_history=False, weight=0.5) == 0
+
+
+def test_blend_is_a_unit_vector_between_the_two():
+    a, b = np.array([1.0, 0.0], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32)
+    mixed = blend(a, b, 0.5)
+    assert np.linalg.norm(mixed) == pytest.approx(1.0)
+    assert mixed @ a == pytest.approx(mixed @ b)
+    assert blend(a, b, 0.0) == pytest.approx(a)
+
+
+def test_top_indices_respects_the_filter_and_drops_zero_scores():
+    scores = np.array([0.5, 0.0, 0.9, 0.7])
+    assert top_indices(scores, 2) == [2, 3]
+    assert top_indices(scores, 10) == [2, 3, 0]
+    assert top_indices(scores, 2, allowed=np.array([True, True, False, True])) == [3, 0]

@@ -1,0 +1,157 @@
+"""Indexes derived from the passage collection: BM25 over passages, vectors of interviewer questions.
+
+Chroma stays the source of truth: a :class:`DerivedIndex` is built from ``Store.passages()``,
+keyed by ``Store.fingerprint()`` and rebuilt when the collection changes. Deleting the on-disk
+cache of question vectors (``<store>/derived/``) loses nothing; it only saves re-embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+from ingest import Passage, sentence_spans
+from vectorstore.embedder import Embedder
+
+logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
+
+# Words that say how something is asked, not what it is about.
+_QUESTION_WORDS = {
+    "what", "how", "why", "who", "whom", "whose", "when", "where", "which", "does", "did", "do",
+    "say", "said", "says", "think", "thinks", "tell", "told", "view", "views", "according",
+    "would", "could", "should", "can", "will", "much", "many", "also", "about",
+}  # fmt: skip
+STOPWORDS = frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+_WORD = re.compile(r"\w\w+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words of ``text`` (stop words and question words dropped)."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(words))
+
+
+@dataclass(frozen=True)
+class QuestionVectors:
+    """One unit vector per sentence of each distinct interviewer question."""
+
+    texts: list[str]  # distinct question texts
+    vectors: np.ndarray  # (sentences, dim)
+    owner: np.ndarray  # question index of each sentence row
+
+
+class DerivedIndex:
+    """Everything retrieval needs beyond Chroma's nearest neighbours, for one collection state."""
+
+    def __init__(
+        self, fingerprint: str, passages: Sequence[Passage], embedder: Embedder, cache: Path | None = None
+    ) -> None:
+        self.fingerprint = fingerprint
+        self.passages = list(passages)
+        self.position = {p.id: i for i, p in enumerate(self.passages)}
+        # Who speaks is part of what a passage is about: "What did Lavrov say about …"
+        tokens = [tokenize(f"{p.text} {p.speaker or ''}") for p in self.passages]
+        self.bm25 = bm25s.BM25()
+        if self.passages:
+            self.bm25.index(tokens, show_progress=False)
+        self.doc_freq: dict[str, int] = {}
+        for doc in tokens:
+            for word in set(doc):
+                self.doc_freq[word] = self.doc_freq.get(word, 0) + 1
+        self.token_sets = [frozenset(doc) for doc in tokens]
+        self.questions = _question_vectors(self.passages, embedder, cache)
+        question_of = {q: i for i, q in enumerate(self.questions.texts)}
+        self.question_index = np.array([question_of.get(p.question or "", -1) for p in self.passages])
+        self.sources = np.array([p.source for p in self.passages], dtype=object)
+        self.speakers = np.array([p.speaker or "" for p in self.passages], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def idf(self, word: str) -> float:
+        """Inverse document frequency; a word the corpus never uses weighs the most."""
+        n = len(self.passages)
+        return math.log((n + 1) / (self.doc_freq.get(word, 0) + 0.5))
+
+    def bm25_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for ``query_tokens`` (zeros when none is in the vocabulary)."""
+        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+        if not known or not self.passages:
+            return np.zeros(len(self.passages), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def question_similarity(self, vector: np.ndarray) -> np.ndarray:
+        """Per passage: the best cosine between ``vector`` and a sentence of its interviewer question."""
+        q = self.questions
+        best = np.zeros(len(q.texts), dtype=np.float32)
+        if len(q.owner):
+            np.maximum.at(best, q.owner, q.vectors @ vector)
+        out = np.zeros(len(self.passages), dtype=np.float32)
+        has = self.question_index >= 0
+        out[has] = best[self.question_index[has]]
+        return out
+
+    def mask(self, sources: Sequence[str] | None, speakers: Sequence[str] | None) -> np.ndarray:
+        """Which passages the filters let through."""
+        keep = np.ones(len(self.passages), dtype=bool)
+        if sources:
+            keep &= np.isin(self.sources, list(sources))
+        if speakers:
+            keep &= np.isin(self.speakers, list(speakers))
+        return keep
+
+
+def _question_vectors(passages: Sequence[Passage], embedder: Embedder, cache: Path | None) -> QuestionVectors:
+    texts = sorted({p.question for p in passages if p.question})
+    sentences: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        for s, e in sentence_spans(text):
+            sentences.append(text[s:e])
+            owner.append(i)
+    vectors = _embed_cached(sentences, embedder, cache)
+    return QuestionVectors(texts, vectors, np.array(owner, dtype=np.int64))
+
+
+def _embed_cached(texts: list[str], embedder: Embedder, cache: Path | None) -> np.ndarray:
+    """Embed ``texts``, reusing vectors saved beside the store so a rebuild embeds only new text."""
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
+    saved: dict[str, np.ndarray] = {}
+    file = cache / f"question-vectors-{embedder.dimension}.npz" if cache else None
+    if file is not None and file.exists():
+        try:
+            with np.load(file) as data:
+                saved = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("ignoring unreadable vector cache %s: %s", file, exc)
+    missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if k not in saved})
+    if missing:
+        logger.info("embedding %d interviewer question sentences", len(missing))
+        fresh = embedder.embed([t for _, t in missing])
+        saved.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+        if file is not None:
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(file, keys=np.array(keys), vectors=np.stack([saved[k] for k in keys]))
+            except OSError as exc:
+                logger.warning("cannot save the vector cache %s: %s", file, exc)
+    if not keys:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.stack([saved[k] for k in keys]).astype(np.float32)

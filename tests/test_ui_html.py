@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from conftest import FIXTURES
@@ -178,5 +179,8 @@ def test_a_good_upload_is_staged_under_its_base_name(tmp_path):
     upload.parent.mkdir()
     upload.write_bytes((FIXTURES / "beekeeper.md").read_bytes())
     staged = stage_upload(upload, "../beekeeper.md")
-    assert staged.name == "beekeeper.md" and staged.read_bytes() == upload.read_bytes()
-    assert re.search(r"quotebot-upload-", str(staged.parent))
+    try:
+        assert staged.name == "beekeeper.md" and staged.read_bytes() == upload.read_bytes()
+        assert re.search(r"quotebot-upload-", str(staged.parent))
+    finally:
+        shutil.rmtree(staged.parent)

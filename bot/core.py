@@ -224,7 +224,7 @@ class Bot:
         index = self.store.derived()
         scores = sentence_scores(
             candidate.sentence_similarities, sentences.tokens, candidate.query.tokens, index.idf,
-            s.highlight_lexical,
+            s.highlight_lexical, frozenset(tokenize(passage.question or "")), s.highlight_asked_weight,
         )  # fmt: skip
         chosen = highlight_indices(scores, s.highlight_margin, s.highlight_sentences)
         words = [len(text[a:b].split()) for a, b in sentences.spans]

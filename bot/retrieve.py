@@ -63,9 +63,20 @@ def sentence_scores(
     query_tokens: Sequence[str],
     idf: Callable[[str], float],
     lexical_weight: float,
+    asked_tokens: Collection[str] = (),
+    asked_weight: float = 1.0,
 ) -> np.ndarray:
-    """How well each sentence answers: its cosine plus ``lexical_weight`` times its coverage."""
-    lexical = np.array([coverage(query_tokens, toks, idf) for toks in sentence_tokens], dtype=np.float32)
+    """How well each sentence answers: its cosine plus ``lexical_weight`` times its coverage.
+
+    A question word that the interviewer's question also uses (``asked_tokens``) counts only
+    ``asked_weight`` of its IDF in the coverage: the answer's topic words echo the interviewer's
+    question in every sentence, so they say little about which sentence answers.
+    """
+
+    def weight(word: str) -> float:
+        return idf(word) * (asked_weight if word in asked_tokens else 1.0)
+
+    lexical = np.array([coverage(query_tokens, toks, weight) for toks in sentence_tokens], dtype=np.float32)
     return np.asarray(similarities, dtype=np.float32) + lexical_weight * lexical
 
 

@@ -50,6 +50,8 @@ class Settings:
     """Intercept of the fused score's logistic."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
+    highlight_asked_weight: float = 0.0
+    """How much a question word counts in that overlap when the interviewer's question uses it too."""
     highlight_margin: float = 0.13
     """A runner-up sentence within this much of the best sentence's score is highlighted too."""
     highlight_sentences: int = 2

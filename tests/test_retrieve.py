@@ -15,6 +15,7 @@ from bot.retrieve import (
     quote_window,
     relative_to_best,
     runs,
+    sentence_scores,
     top_indices,
     verbatim_segments,
     window_text,
@@ -61,6 +62,20 @@ def test_highlight_is_the_best_sentence_or_it_and_a_close_neighbour():
     assert highlight_indices(np.array([0.1, 0.9, 0.88]), margin=0.05) == [1, 2]
     assert highlight_indices(np.array([0.87, 0.9, 0.88]), margin=0.05) == [1, 2]
     assert highlight_indices(np.array([]), margin=0.05) == []
+
+
+def test_sentence_scores_discount_words_the_interviewer_already_asked():
+    sims = np.array([0.5, 0.5])
+    sentences = [{"treaty", "signed"}, {"treaty", "unique", "formula"}]
+    query = ["treaty", "unique"]
+    plain = sentence_scores(sims, sentences, query, lambda w: 1.0, lexical_weight=1.0)
+    assert plain == pytest.approx([1.0, 1.5])
+    # "treaty" is in the interviewer's question: it no longer lifts the first sentence
+    asked = sentence_scores(sims, sentences, query, lambda w: 1.0, 1.0, {"treaty"}, asked_weight=0.0)
+    assert asked == pytest.approx([0.5, 1.5])
+    # nothing left to count: the cosines alone
+    only = sentence_scores(sims, sentences, ["treaty"], lambda w: 1.0, 1.0, {"treaty"}, asked_weight=0.0)
+    assert only == pytest.approx([0.5, 0.5])
 
 
 def test_highlight_takes_a_close_runner_up_anywhere_in_the_passage():

@@ -23,6 +23,7 @@ from bot.retrieve import (
     highlight_indices,
     quote_window,
     relative_to_best,
+    runs,
     sentence_scores,
     top_indices,
     window_text,
@@ -223,13 +224,14 @@ class Bot:
         index = self.store.derived()
         scores = sentence_scores(
             candidate.sentence_similarities, sentences.tokens, candidate.query.tokens, index.idf,
-            s.highlight_lexical,
+            s.highlight_lexical, frozenset(tokenize(passage.question or "")), s.highlight_asked_weight,
         )  # fmt: skip
-        chosen = highlight_indices(scores, s.highlight_margin)
+        chosen = highlight_indices(scores, s.highlight_margin, s.highlight_sentences)
         words = [len(text[a:b].split()) for a, b in sentences.spans]
-        first, last = quote_window(words, chosen, scores, s.quote_words)
-        highlight = text[sentences.spans[chosen[0]][0] : sentences.spans[chosen[-1]][1]]
-        return Quote(passage, candidate.score, (highlight,), window_text(text, sentences.spans, first, last))
+        windows = quote_window(words, chosen, scores, s.quote_words, s.whole_words)
+        spans = sentences.spans
+        highlight = tuple(text[spans[a][0] : spans[b][1]] for a, b in runs(chosen))
+        return Quote(passage, candidate.score, highlight, window_text(text, spans, windows))
 
     def warm_up(self) -> None:
         """Load the model and open the store now rather than on the first question."""

@@ -63,60 +63,98 @@ def sentence_scores(
     query_tokens: Sequence[str],
     idf: Callable[[str], float],
     lexical_weight: float,
+    asked_tokens: Collection[str] = (),
+    asked_weight: float = 1.0,
 ) -> np.ndarray:
-    """How well each sentence answers: its cosine plus ``lexical_weight`` times its coverage."""
-    lexical = np.array([coverage(query_tokens, toks, idf) for toks in sentence_tokens], dtype=np.float32)
+    """How well each sentence answers: its cosine plus ``lexical_weight`` times its coverage.
+
+    A question word that the interviewer's question also uses (``asked_tokens``) counts only
+    ``asked_weight`` of its IDF in the coverage: the answer's topic words echo the interviewer's
+    question in every sentence, so they say little about which sentence answers.
+    """
+
+    def weight(word: str) -> float:
+        return idf(word) * (asked_weight if word in asked_tokens else 1.0)
+
+    lexical = np.array([coverage(query_tokens, toks, weight) for toks in sentence_tokens], dtype=np.float32)
     return np.asarray(similarities, dtype=np.float32) + lexical_weight * lexical
 
 
-def highlight_indices(scores: np.ndarray, margin: float) -> list[int]:
-    """The best sentence, joined by a neighbour that scores within ``margin`` of it.
+def highlight_indices(scores: np.ndarray, margin: float, limit: int = 2) -> list[int]:
+    """The best sentence, joined by the next best ones that score within ``margin`` of it.
 
-    Returns contiguous, sorted sentence indices (one or two; empty for no sentences).
+    At most ``limit`` sentences, anywhere in the passage (a runner-up need not be next to the
+    best one). Returns sorted sentence indices (empty for no sentences).
     """
     if len(scores) == 0:
         return []
-    best = int(np.argmax(scores))
-    neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(scores)]
-    close = [i for i in neighbours if scores[i] >= scores[best] - margin]
-    if close:
-        return sorted([best, max(close, key=lambda i: scores[i])])
-    return [best]
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    top = float(scores[order[0]])
+    return sorted(int(i) for i in order[: max(1, limit)] if scores[i] >= top - margin)
+
+
+def runs(indices: Collection[int]) -> list[tuple[int, int]]:
+    """Sorted indices as (first, last) runs of consecutive ones: {1, 2, 4} -> [(1, 2), (4, 4)]."""
+    found: list[tuple[int, int]] = []
+    for i in sorted(indices):
+        if found and i == found[-1][1] + 1:
+            found[-1] = (found[-1][0], i)
+        else:
+            found.append((i, i))
+    return found
 
 
 def quote_window(
-    word_counts: Sequence[int], chosen: Sequence[int], scores: np.ndarray, max_words: int
-) -> tuple[int, int]:
-    """First and last sentence (inclusive) of the quote: the chosen ones plus context.
+    word_counts: Sequence[int],
+    chosen: Sequence[int],
+    scores: np.ndarray,
+    max_words: int,
+    whole_words: int | None = None,
+) -> list[tuple[int, int]]:
+    """The sentences to quote, as (first, last) runs: the chosen ones plus context.
 
-    The whole passage when it fits in ``max_words``; otherwise the chosen sentences, grown one
-    neighbour at a time (the better-scoring side first) while the window stays within
-    ``max_words``. Sentences are never cut, so a long chosen sentence may exceed the limit.
+    The whole passage when it fits in ``whole_words`` (``max_words`` if not given). Otherwise
+    the chosen sentences with the ones between them when that fits in ``max_words`` (or the
+    chosen ones alone when not), grown one neighbour at a time (the best-scoring first) while
+    the quote stays within ``max_words``. Sentences are never cut, so a long chosen sentence
+    may exceed the limit; runs that are not adjacent are quoted with ``[…]`` between them.
     """
     n = len(word_counts)
     if n == 0:
-        return (0, -1)
-    if sum(word_counts) <= max_words or not chosen:
-        return (0, n - 1)
+        return []
+    if sum(word_counts) <= max(max_words, whole_words or 0) or not chosen:
+        return [(0, n - 1)]
     first, last = min(chosen), max(chosen)
-    words = sum(word_counts[first : last + 1])
+    span = set(range(first, last + 1))
+    keep = span if sum(word_counts[i] for i in span) <= max_words else set(chosen)
+    words = sum(word_counts[i] for i in keep)
     while True:
-        options = [i for i in (first - 1, last + 1) if 0 <= i < n and words + word_counts[i] <= max_words]
+        options = [
+            i
+            for i in {j + d for j in keep for d in (-1, 1)} - keep
+            if 0 <= i < n and words + word_counts[i] <= max_words
+        ]
         if not options:
-            return (first, last)
+            return runs(keep)
         pick = max(options, key=lambda i: (scores[i], -i))
         words += word_counts[pick]
-        first, last = min(first, pick), max(last, pick)
+        keep.add(pick)
 
 
-def window_text(text: str, spans: Sequence[tuple[int, int]], first: int, last: int) -> str:
-    """The verbatim text of sentences ``first..last``, with ``[…]`` where the passage goes on."""
-    if not spans or last < first:
+def window_text(text: str, spans: Sequence[tuple[int, int]], windows: Sequence[tuple[int, int]]) -> str:
+    """The verbatim text of each (first, last) run of sentences, with ``[…]`` wherever text is left out."""
+    if not spans or not windows or list(windows) == [(0, len(spans) - 1)]:
         return text
-    body = text[spans[first][0] : spans[last][1]]
-    before = ELLIPSIS + " " if text[: spans[first][0]].strip() else ""
-    after = " " + ELLIPSIS if text[spans[last][1] :].strip() else ""
-    return before + body + after
+    pieces = []
+    pos = 0
+    for first, last in windows:
+        if text[pos : spans[first][0]].strip():
+            pieces.append(ELLIPSIS)
+        pieces.append(text[spans[first][0] : spans[last][1]])
+        pos = spans[last][1]
+    if text[pos:].strip():
+        pieces.append(ELLIPSIS)
+    return " ".join(pieces)
 
 
 def verbatim_segments(quote_text: str) -> list[str]:

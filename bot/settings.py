@@ -50,10 +50,16 @@ class Settings:
     """Intercept of the fused score's logistic."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
-    highlight_margin: float = 0.08
-    """A neighbour within this much of the best sentence's score is highlighted too."""
+    highlight_asked_weight: float = 0.0
+    """How much a question word counts in that overlap when the interviewer's question uses it too."""
+    highlight_margin: float = 0.13
+    """A runner-up sentence within this much of the best sentence's score is highlighted too."""
+    highlight_sentences: int = 2
+    """Most sentences highlighted in one quote (the best one and runners-up within the margin)."""
     quote_words: int = 75
-    """A passage longer than this is quoted as its best window of whole sentences."""
+    """A long passage is quoted as its best sentences, with context, in at most this many words."""
+    whole_words: int = 90
+    """A passage of at most this many words is quoted whole rather than cut to ``quote_words``."""
     followup_weight: float = 0.5
     """How much of the previous question a follow-up question borrows."""
     max_tokens: int = DEFAULT_MAX_TOKENS
@@ -77,6 +83,8 @@ class Settings:
             raise QuotebotError(f"followup_weight must be in [0, 1); it is {self.followup_weight}.")
         if self.quote_words < 10:
             raise QuotebotError(f"quote_words must be at least 10; it is {self.quote_words}.")
+        if self.highlight_sentences < 1:
+            raise QuotebotError(f"highlight_sentences must be at least 1; it is {self.highlight_sentences}.")
         if self.max_tokens < 16:
             raise QuotebotError(f"max_tokens must be at least 16; it is {self.max_tokens}.")
         if self.auth is not None and not all(self.auth.partition(":")[::2]):

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import BUNDLED, collapse
 
-from bot.retrieve import ELLIPSIS, verbatim_segments
+from bot.retrieve import verbatim_segments
 from ingest.errors import EmptyQuestionError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
@@ -39,7 +39,12 @@ def test_quotes_are_verbatim_and_cited(bundled_bot):
     for quote in answer.quotes:
         # a long passage is quoted as a window: each piece between […] marks is verbatim
         assert all(collapse(piece) in SOURCE for piece in verbatim_segments(quote.text))
-        assert collapse(quote.text.replace(ELLIPSIS, " ")) in collapse(quote.passage.text)
+        # ... and the pieces come from the quoted passage, in its order
+        whole, pos = collapse(quote.passage.text), 0
+        for piece in verbatim_segments(quote.text):
+            found = whole.find(collapse(piece), pos)
+            assert found >= 0, piece
+            pos = found + len(collapse(piece))
         assert quote.highlight and all(collapse(h) in collapse(quote.text) for h in quote.highlight)
         p = quote.passage
         assert raw[p.char_start : p.char_end] == p.text

@@ -14,6 +14,8 @@ from bot.retrieve import (
     highlight_indices,
     quote_window,
     relative_to_best,
+    runs,
+    sentence_scores,
     top_indices,
     verbatim_segments,
     window_text,
@@ -62,17 +64,56 @@ def test_highlight_is_the_best_sentence_or_it_and_a_close_neighbour():
     assert highlight_indices(np.array([]), margin=0.05) == []
 
 
+def test_sentence_scores_discount_words_the_interviewer_already_asked():
+    sims = np.array([0.5, 0.5])
+    sentences = [{"treaty", "signed"}, {"treaty", "unique", "formula"}]
+    query = ["treaty", "unique"]
+    plain = sentence_scores(sims, sentences, query, lambda w: 1.0, lexical_weight=1.0)
+    assert plain == pytest.approx([1.0, 1.5])
+    # "treaty" is in the interviewer's question: it no longer lifts the first sentence
+    asked = sentence_scores(sims, sentences, query, lambda w: 1.0, 1.0, {"treaty"}, asked_weight=0.0)
+    assert asked == pytest.approx([0.5, 1.5])
+    # nothing left to count: the cosines alone
+    only = sentence_scores(sims, sentences, ["treaty"], lambda w: 1.0, 1.0, {"treaty"}, asked_weight=0.0)
+    assert only == pytest.approx([0.5, 0.5])
+
+
+def test_highlight_takes_a_close_runner_up_anywhere_in_the_passage():
+    assert highlight_indices(np.array([0.8, 0.1, 0.2, 0.75]), margin=0.1) == [0, 3]
+    assert highlight_indices(np.array([0.8, 0.1, 0.2, 0.75]), margin=0.1, limit=1) == [0]
+    assert highlight_indices(np.array([0.8, 0.78, 0.2, 0.75]), margin=0.1, limit=3) == [0, 1, 3]
+
+
+def test_runs_groups_consecutive_indices():
+    assert runs([4, 1, 2]) == [(1, 2), (4, 4)]
+    assert runs([]) == []
+
+
 def test_quote_window_keeps_a_short_passage_whole():
-    assert quote_window([10, 10, 10], [1], np.array([0.0, 1.0, 0.0]), max_words=40) == (0, 2)
+    assert quote_window([10, 10, 10], [1], np.array([0.0, 1.0, 0.0]), max_words=40) == [(0, 2)]
+    # a passage a little over the limit is kept whole when it fits whole_words
+    assert quote_window([30, 30, 30], [1], np.array([0.0, 1.0, 0.0]), max_words=75, whole_words=90) == [
+        (0, 2)
+    ]
+    assert quote_window([], [], np.zeros(0), max_words=40) == []
 
 
 def test_quote_window_grows_towards_the_better_neighbour_within_the_limit():
     words = [20, 20, 20, 20, 20]
     scores = np.array([0.0, 0.3, 0.9, 0.5, 0.1])
-    assert quote_window(words, [2], scores, max_words=40) == (2, 3)
-    assert quote_window(words, [2], scores, max_words=60) == (1, 3)
+    assert quote_window(words, [2], scores, max_words=40) == [(2, 3)]
+    assert quote_window(words, [2], scores, max_words=60) == [(1, 3)]
     # a chosen sentence longer than the limit is kept whole, never cut
-    assert quote_window([5, 100, 5], [1], np.array([0.0, 1.0, 0.0]), max_words=50) == (1, 1)
+    assert quote_window([5, 100, 5], [1], np.array([0.0, 1.0, 0.0]), max_words=50) == [(1, 1)]
+
+
+def test_quote_window_keeps_every_highlighted_sentence():
+    words = [20, 20, 20, 20, 20]
+    scores = np.array([0.9, 0.3, 0.1, 0.2, 0.85])
+    # far apart: both quoted, the gap left out
+    assert quote_window(words, [0, 4], scores, max_words=60) == [(0, 1), (4, 4)]
+    # close enough: the sentences between them are quoted too
+    assert quote_window(words, [1, 3], scores, max_words=60) == [(1, 3)]
 
 
 TEXT = "First one. Second one here. Third one. Fourth."
@@ -80,15 +121,19 @@ SPANS = [(0, 10), (11, 27), (28, 38), (39, 46)]
 
 
 def test_window_text_marks_what_it_leaves_out():
-    assert window_text(TEXT, SPANS, 0, 3) == TEXT
-    assert window_text(TEXT, SPANS, 1, 2) == f"{ELLIPSIS} Second one here. Third one. {ELLIPSIS}"
-    assert window_text(TEXT, SPANS, 0, 1) == f"First one. Second one here. {ELLIPSIS}"
-    assert window_text(TEXT, SPANS, 3, 3) == f"{ELLIPSIS} Fourth."
+    assert window_text(TEXT, SPANS, [(0, 3)]) == TEXT
+    assert window_text(TEXT, SPANS, [(1, 2)]) == f"{ELLIPSIS} Second one here. Third one. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, [(0, 1)]) == f"First one. Second one here. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, [(3, 3)]) == f"{ELLIPSIS} Fourth."
+    assert window_text(TEXT, SPANS, [(0, 0), (3, 3)]) == f"First one. {ELLIPSIS} Fourth."
+    assert window_text(TEXT, SPANS, [(0, 0), (1, 1)]) == "First one. Second one here. " + ELLIPSIS
 
 
 def test_each_segment_of_a_windowed_quote_is_verbatim():
-    quote = window_text(TEXT, SPANS, 1, 2)
+    quote = window_text(TEXT, SPANS, [(1, 2)])
     assert verbatim_segments(quote) == ["Second one here. Third one."]
+    quote = window_text(TEXT, SPANS, [(0, 0), (2, 2)])
+    assert verbatim_segments(quote) == ["First one.", "Third one."]
     assert all(segment in TEXT for segment in verbatim_segments(quote))
 
 

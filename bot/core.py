@@ -171,9 +171,8 @@ class Bot:
         first = fuse(features, weights, s.fusion_bias)
         order = np.argsort(-first, kind="stable")[: s.rerank_depth]
         candidates = []
-        for j in order:
-            passage = index.passages[rows[j]]
-            sentences = self._sentences(passage)
+        best = [index.passages[rows[j]] for j in order]
+        for j, passage, sentences in zip(order, best, self._sentences(best), strict=True):
             sims = sentences.vectors @ query.vector if len(sentences.spans) else np.zeros(0, np.float32)
             signals = {name: float(values[j]) for name, values in features.items()}
             if len(sims):
@@ -199,20 +198,25 @@ class Bot:
             question, blend(vector, before, weight), tokens, tokenize(previous), context_weight=weight
         )
 
-    def _sentences(self, passage: Passage) -> Sentences:
-        cached = self._sentence_cache.get(passage.id)
-        if cached is not None:
-            self._sentence_cache.move_to_end(passage.id)
-            return cached
-        spans = sentence_spans(passage.text)
-        texts = [passage.text[a:b] for a, b in spans]
-        found = Sentences(
-            tuple(spans), self.embedder.embed(texts), tuple(frozenset(tokenize(t)) for t in texts)
-        )
-        self._sentence_cache[passage.id] = found
-        if len(self._sentence_cache) > _SENTENCE_CACHE:
+    def _sentences(self, passages: Sequence[Passage]) -> list[Sentences]:
+        """Each passage's sentences; the ones not cached are embedded in one batch."""
+        missing = [p for p in dict.fromkeys(passages) if p.id not in self._sentence_cache]
+        spans = [sentence_spans(p.text) for p in missing]
+        texts = [p.text[a:b] for p, found in zip(missing, spans, strict=True) for a, b in found]
+        vectors = self.embedder.embed(texts)
+        start = 0
+        for p, found in zip(missing, spans, strict=True):
+            end = start + len(found)
+            tokens = tuple(frozenset(tokenize(t)) for t in texts[start:end])
+            self._sentence_cache[p.id] = Sentences(tuple(found), vectors[start:end], tokens)
+            start = end
+        result = []
+        for p in passages:
+            self._sentence_cache.move_to_end(p.id)
+            result.append(self._sentence_cache[p.id])
+        while len(self._sentence_cache) > _SENTENCE_CACHE:
             self._sentence_cache.popitem(last=False)
-        return found
+        return result
 
     def _quote(self, candidate: Candidate) -> Quote:
         """The candidate as a quote: its best sentence(s) highlighted, long passages windowed."""

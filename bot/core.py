@@ -22,7 +22,6 @@ from bot.retrieve import (
     fuse,
     highlight_indices,
     quote_window,
-    relative_to_best,
     runs,
     sentence_scores,
     top_indices,
@@ -142,7 +141,7 @@ class Bot:
 
         dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
         similarity = {p.id: sim for p, sim in dense}
-        bm25 = query.lexical(index.bm25_scores)
+        bm25 = query.lexical(index.lexical_scores)
         bm25[~allowed] = 0.0
         asked = index.question_similarity(query.vector)
         picked = {index.position[p.id] for p, _ in dense if p.id in index.position}
@@ -159,7 +158,7 @@ class Bot:
             "passage": passage_sim,
             "sentence": passage_sim.copy(),  # refined below for the best candidates
             "question": asked[rows],
-            "lexical": relative_to_best(bm25)[rows],
+            "lexical": bm25[rows],
             "coverage": np.array(
                 [
                     query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=index.idf))

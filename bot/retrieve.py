@@ -18,7 +18,7 @@ ELLIPSIS = "[…]"
 #   passage  - cosine between the question and the passage
 #   sentence - best cosine between the question and one sentence of the passage
 #   question - best cosine between the question and a sentence of the interviewer's question
-#   lexical  - BM25 score divided by the best BM25 score for this question
+#   lexical  - BM25 score as a share of the most BM25 gives the question's words
 #   coverage - share of the question's content words (IDF-weighted) that the passage uses
 FEATURES = ("passage", "sentence", "question", "lexical", "coverage")
 
@@ -34,14 +34,6 @@ def fuse(features: Mapping[str, np.ndarray], weights: Mapping[str, float], bias:
     for name, weight in weights.items():
         z = z + weight * np.asarray(features[name], dtype=np.float64)
     return 1.0 / (1.0 + np.exp(-z))
-
-
-def relative_to_best(scores: np.ndarray) -> np.ndarray:
-    """``scores`` divided by their maximum (all zeros when nothing scores above zero)."""
-    top = float(scores.max()) if len(scores) else 0.0
-    if top <= 0.0:
-        return np.zeros_like(scores, dtype=np.float32)
-    return np.clip(scores / top, 0.0, 1.0).astype(np.float32)
 
 
 def coverage(query_tokens: Sequence[str], doc_tokens: Collection[str], idf: Callable[[str], float]) -> float:
@@ -184,7 +176,7 @@ def followup_weight(question: str, content_tokens: Sequence[str], has_history: b
         return 0.0
     lowered = " ".join(question.lower().split())
     words = set(_WORDS.findall(lowered))
-    n = len(set(content_tokens))
+    n = len({t for t in content_tokens if not t.isupper()})  # an acronym repeats a name's words
     if lowered.startswith(_LEADS) or n <= 1:
         return weight
     if n <= 3 and words & _ANAPHORA:

@@ -30,23 +30,23 @@ class Settings:
     """A Chroma server (http://host:port) to use instead of the embedded store."""
     top_k: int = 3
     """How many quotes an answer shows."""
-    min_score: float = 0.14
+    min_score: float = 0.05
     """Below this top score the bot says nothing answers confidently (chosen on held-out questions)."""
     candidates: int = 30
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
     """How many of the best candidates are re-scored sentence by sentence."""
-    weight_passage: float = 1.96
+    weight_passage: float = 2.58
     """Fusion weight of the question-passage cosine."""
-    weight_sentence: float = 2.22
+    weight_sentence: float = 2.68
     """Fusion weight of the best question-sentence cosine."""
-    weight_question: float = 0.47
+    weight_question: float = 0.29
     """Fusion weight of the similarity to the interviewer's question."""
-    weight_lexical: float = 4.15
-    """Fusion weight of the BM25 score (relative to the question's best)."""
-    weight_coverage: float = 2.59
+    weight_lexical: float = 2.72
+    """Fusion weight of the BM25 score (as a share of the most BM25 gives the question's words)."""
+    weight_coverage: float = 4.2
     """Fusion weight of the share of the question's words the passage uses."""
-    fusion_bias: float = -8.05
+    fusion_bias: float = -6.9
     """Intercept of the fused score's logistic."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
@@ -56,9 +56,9 @@ class Settings:
     """A runner-up sentence within this much of the best sentence's score is highlighted too."""
     highlight_sentences: int = 2
     """Most sentences highlighted in one quote (the best one and runners-up within the margin)."""
-    quote_words: int = 75
+    quote_words: int = 80
     """A long passage is quoted as its best sentences, with context, in at most this many words."""
-    whole_words: int = 90
+    whole_words: int = 100
     """A passage of at most this many words is quoted whole rather than cut to ``quote_words``."""
     followup_weight: float = 0.5
     """How much of the previous question a follow-up question borrows."""

@@ -13,7 +13,6 @@ from bot.retrieve import (
     fuse,
     highlight_indices,
     quote_window,
-    relative_to_best,
     runs,
     sentence_scores,
     top_indices,
@@ -38,12 +37,6 @@ def test_fuse_ignores_signals_without_weight():
     assert fuse(features, WEIGHTS, 0.0) == pytest.approx(
         fuse({**features, "unused": np.array([0.0])}, WEIGHTS, 0.0)
     )
-
-
-def test_relative_to_best():
-    assert relative_to_best(np.array([2.0, 1.0, 0.0])).tolist() == [1.0, 0.5, 0.0]
-    assert relative_to_best(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
-    assert relative_to_best(np.array([])).tolist() == []
 
 
 def test_coverage_weighs_rare_words():

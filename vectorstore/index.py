@@ -35,6 +35,8 @@ _QUESTION_WORDS = {
 }  # fmt: skip
 STOPWORDS = frozenset(STOPWORDS_EN) | _QUESTION_WORDS
 _WORD = re.compile(r"\w\w+")
+_ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # runs of capitalised words
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +45,24 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed content words of ``text`` (stop words and question words dropped)."""
+    """Lower-cased, stemmed content words of ``text`` (stop words and question words dropped),
+    then its acronyms in capitals (see :func:`acronyms`)."""
     words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(words))
+    return list(_stemmer().stemWords(words)) + sorted(acronyms(text))
+
+
+def acronyms(text: str) -> set[str]:
+    """The acronyms ``text`` writes ("EU", "US") and the initials of the names it spells out
+    ("the European Union" -> "EU"), so that either form of a name matches the other.
+
+    Capitals keep them apart from ordinary words: "US" is not the stop word "us".
+    """
+    found = set(_ACRONYM.findall(text))
+    for name in _NAME.findall(text):
+        words = [w for w in re.split(r"[ -]", name) if w.lower() not in STOPWORDS]
+        if len(words) >= 2:
+            found.add("".join(w[0] for w in words).upper())
+    return found
 
 
 @dataclass(frozen=True)
@@ -90,12 +107,25 @@ class DerivedIndex:
         n = len(self.passages)
         return math.log((n + 1) / (self.doc_freq.get(word, 0) + 0.5))
 
-    def bm25_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every passage for ``query_tokens`` (zeros when none is in the vocabulary)."""
-        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+    def lexical_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage as a share of the most BM25 can give the question's words
+        (the sum of their IDFs), so in [0, 1); zeros when no question word is in the vocabulary.
+
+        Dividing by the best score instead would give full marks to a passage that shares only one
+        common verb with the question whenever nothing matches better. (Question words no passage
+        uses are left to the coverage signal.)
+        """
+        known = list(dict.fromkeys(t for t in query_tokens if t in self.bm25.vocab_dict))
         if not known or not self.passages:
             return np.zeros(len(self.passages), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        return scores / sum(self._bm25_idf(t) for t in known)
+
+    def _bm25_idf(self, word: str) -> float:
+        """The IDF bm25s weighs ``word`` by (Lucene's): a term's BM25 score approaches it as the
+        term repeats."""
+        df = self.doc_freq.get(word, 0)
+        return math.log(1.0 + (len(self.passages) - df + 0.5) / (df + 0.5))
 
     def question_similarity(self, vector: np.ndarray) -> np.ndarray:
         """Per passage: the best cosine between ``vector`` and a sentence of its interviewer question."""

@@ -1,0 +1,64 @@
+"""The derived lexical index: tokens, acronyms and BM25 scores that keep a weak match weak."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import Passage, passage_id
+from vectorstore.index import DerivedIndex, acronyms, tokenize
+
+
+def _passage(text: str, turn: int) -> Passage:
+    return Passage(
+        id=passage_id("t.txt", turn, text), text=text, source="t.txt", title="t", date=None, url=None,
+        speaker="Sergey Lavrov", question="Question?", turn=turn, paragraph=0, char_start=turn, char_end=turn,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What did the European Union do?", {"EU"}),
+        ("The EU imposed sanctions.", {"EU"}),
+        ("The World Health Organization and the WHO", {"WHO"}),
+        ("Lavrov spoke in Moscow.", set()),
+    ],
+)
+def test_acronyms_match_the_names_they_stand_for(text, expected):
+    assert acronyms(text) == expected
+
+
+def test_an_acronym_is_not_the_stop_word_it_spells():
+    assert "US" in tokenize("Does the US want to rejoin it?")
+    assert "US" not in tokenize("Tell us more.")
+
+
+def test_a_question_naming_the_union_finds_the_passage_saying_eu(embedder):
+    index = DerivedIndex(
+        "fp",
+        [
+            _passage("European businesses are disgruntled with the sanctions.", 1),
+            _passage("Washington was joined by the EU, which followed the same path.", 2),
+        ],
+        embedder,
+    )
+    scores = index.lexical_scores(tokenize("What did the European Union do?"))
+    assert scores[1] > 0
+
+
+def test_lexical_scores_keep_a_weak_match_weak(embedder):
+    index = DerivedIndex(
+        "fp",
+        [
+            _passage("Tourism was hit hard by the coronavirus.", 1),
+            _passage("Poor countries have been hit by sanctions.", 2),
+            _passage("Cultural exchanges went online.", 3),
+            _passage("Students are returning to universities.", 4),
+        ],
+        embedder,
+    )
+    scores = index.lexical_scores(tokenize("Was tourism hit by the coronavirus?"))
+    assert 0.3 < scores[0] < 1.0  # every word once: BM25 gives more only to repeated words
+    # The sanctions passage shares only "hit": it is not given full marks for being second best.
+    assert 0 < scores[1] < scores[0] / 2
+    assert index.lexical_scores(tokenize("cryptocurrency regulation")).tolist() == [0.0] * 4

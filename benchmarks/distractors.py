@@ -29,8 +29,8 @@ def main() -> None:
     bot = Bot(Settings(store=args.store))
     if args.ingest:
         started = time.perf_counter()
-        report = bot.ingest(args.ingest, progress=True)
-        print(f"ingest: {report.passages} passages in {time.perf_counter() - started:.0f} s")
+        ingested = bot.ingest(args.ingest, progress=True)
+        print(f"ingest: {ingested.passages} passages in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     bot.warm_up()
     print(

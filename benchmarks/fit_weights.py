@@ -1,6 +1,14 @@
-"""Fit the fusion weights and bias by logistic regression on a tuning file; print them.
+"""Fit the fusion weights and bias by logistic regression on tuning files; print them.
 
-    PYTHONPATH=. python benchmarks/fit_weights.py STORE tests/eval/tuning.jsonl [--check FILE ...]
+    PYTHONPATH=. python benchmarks/fit_weights.py \
+        --fit SEED_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
+        --fit DISTRACTOR_STORE tests/eval/tuning.jsonl \
+        --check SEED_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl \
+        --check DISTRACTOR_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl
+
+Each ``--fit``/``--check`` names a store and question files asked of it; fitting on the seed
+store and on a distractor store (``benchmarks/distractors.py`` builds one) together gives
+weights that hold up both when the transcripts are few and when they are many.
 
 Every candidate passage of every answerable question is one example (1 when it holds the gold
 span); the candidates of unanswerable questions are all negatives. The fitted weights are the
@@ -56,22 +64,28 @@ def report(name: str, data: list[tuple[str, np.ndarray, np.ndarray]], weights: d
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("store", type=Path)
-    parser.add_argument("tuning", type=Path)
-    parser.add_argument("--check", type=Path, nargs="*", default=[])
+    parser.add_argument("--fit", nargs="+", action="append", required=True, metavar=("STORE", "FILE"))
+    parser.add_argument("--check", nargs="+", action="append", default=[], metavar=("STORE", "FILE"))
     parser.add_argument("-C", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args()
-    bot = Bot(replace(Settings(store=args.store), rerank_depth=1000))
-    train = examples(bot, args.tuning)
+    bots: dict[str, Bot] = {}
+
+    def asked(store: str, files: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        if store not in bots:
+            bots[store] = Bot(replace(Settings(store=Path(store)), rerank_depth=1000))
+        return [example for file in files for example in examples(bots[store], Path(file))]
+
+    train = [example for store, *files in args.fit for example in asked(store, files)]
     x = np.vstack([x for _, x, _ in train])
     y = np.concatenate([y for _, _, y in train])
     model = LogisticRegression(C=args.C, max_iter=5000).fit(x, y)
     weights = dict(zip(FEATURES, (round(float(w), 2) for w in model.coef_[0]), strict=True))
     bias = round(float(model.intercept_[0]), 2)
     print("weights", weights, "bias", bias)
-    report(args.tuning.name, train, weights, bias)
-    for file in args.check:
-        report(file.name, examples(bot, file), weights, bias)
+    report("fit", train, weights, bias)
+    for store, *files in args.check:
+        for file in files:
+            report(f"{Path(store).name}/{Path(file).name}", asked(store, [file]), weights, bias)
 
 
 if __name__ == "__main__":

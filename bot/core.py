@@ -185,7 +185,8 @@ class Bot:
 
     def _query(self, question: str, history: Sequence[str]) -> Query:
         """The question as retrieval sees it, borrowing from the previous one if it is a follow-up."""
-        tokens = tokenize(question)
+        index = self.store.derived()
+        tokens = index.query_tokens(question)
         vector = self.embedder.embed([question])[0]
         previous = _previous_question(history, self.settings.followup_weight)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
@@ -194,7 +195,7 @@ class Bot:
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
         before = self.embedder.embed([previous])[0]
         return Query(
-            question, blend(vector, before, weight), tokens, tokenize(previous), context_weight=weight
+            question, blend(vector, before, weight), tokens, index.query_tokens(previous), context_weight=weight
         )
 
     def _sentences(self, passages: Sequence[Passage]) -> list[Sentences]:

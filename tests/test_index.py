@@ -62,3 +62,12 @@ def test_lexical_scores_keep_a_weak_match_weak(embedder):
     # The sanctions passage shares only "hit": it is not given full marks for being second best.
     assert 0 < scores[1] < scores[0] / 2
     assert index.lexical_scores(tokenize("cryptocurrency regulation")).tolist() == [0.0] * 4
+
+
+def test_implied_initials_count_only_where_a_passage_uses_them(embedder):
+    index = DerivedIndex("fp", [_passage("Washington was joined by the EU.", 1)], embedder)
+    assert "EU" in index.query_tokens("What did the European Union do?")
+    # "XJ" from "Xi Jinping" is in no passage: it would count against every passage as unknown.
+    assert "XJ" not in index.query_tokens("What did Xi Jinping propose?")
+    # An acronym typed by the asker is kept, known or not: it is what they asked about.
+    assert "NATO" in index.query_tokens("What about NATO?")

@@ -138,6 +138,13 @@ class DerivedIndex:
         out[has] = best[self.question_index[has]]
         return out
 
+    def query_tokens(self, text: str) -> list[str]:
+        """A question's words as the lexical signals see them: initials the question implies
+        ("European Union" -> "EU") are kept only where a passage uses them, since a word no passage
+        uses counts against every passage; an acronym the question types counts either way."""
+        typed = set(_ACRONYM.findall(text))
+        return [t for t in tokenize(text) if not t.isupper() or t in typed or t in self.doc_freq]
+
     def mask(self, sources: Sequence[str] | None, speakers: Sequence[str] | None) -> np.ndarray:
         """Which passages the filters let through."""
         keep = np.ones(len(self.passages), dtype=bool)

@@ -194,9 +194,8 @@ class Bot:
             return Query(question, vector, tokens)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
         before = self.embedder.embed([previous])[0]
-        return Query(
-            question, blend(vector, before, weight), tokens, index.query_tokens(previous), context_weight=weight
-        )
+        blended = blend(vector, before, weight)
+        return Query(question, blended, tokens, index.query_tokens(previous), context_weight=weight)
 
     def _sentences(self, passages: Sequence[Passage]) -> list[Sentences]:
         """Each passage's sentences; the ones not cached are embedded in one batch."""

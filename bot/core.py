@@ -225,9 +225,12 @@ class Bot:
         if not sentences.spans:
             return Quote(passage, candidate.score, (text.strip(),), text)
         index = self.store.derived()
+        asked = index.asked_vectors(passage.id)
+        restatement = (sentences.vectors @ asked.T).max(axis=1) if len(asked) else None
         scores = sentence_scores(
             candidate.sentence_similarities, sentences.tokens, candidate.query.tokens, index.idf,
             s.highlight_lexical, frozenset(tokenize(passage.question or "")), s.highlight_asked_weight,
+            restatement, s.highlight_restatement,
         )  # fmt: skip
         chosen = highlight_indices(scores, s.highlight_margin, s.highlight_sentences)
         words = [len(text[a:b].split()) for a, b in sentences.spans]

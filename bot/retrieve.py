@@ -57,19 +57,26 @@ def sentence_scores(
     lexical_weight: float,
     asked_tokens: Collection[str] = (),
     asked_weight: float = 1.0,
+    restatement: np.ndarray | None = None,
+    restatement_weight: float = 0.0,
 ) -> np.ndarray:
     """How well each sentence answers: its cosine plus ``lexical_weight`` times its coverage.
 
     A question word that the interviewer's question also uses (``asked_tokens``) counts only
     ``asked_weight`` of its IDF in the coverage: the answer's topic words echo the interviewer's
-    question in every sentence, so they say little about which sentence answers.
+    question in every sentence, so they say little about which sentence answers. Likewise each
+    sentence loses ``restatement_weight`` times its cosine with the interviewer's question
+    (``restatement``): a sentence that restates what was asked is rarely the one that answers.
     """
 
     def weight(word: str) -> float:
         return idf(word) * (asked_weight if word in asked_tokens else 1.0)
 
     lexical = np.array([coverage(query_tokens, toks, weight) for toks in sentence_tokens], dtype=np.float32)
-    return np.asarray(similarities, dtype=np.float32) + lexical_weight * lexical
+    scores = np.asarray(similarities, dtype=np.float32) + lexical_weight * lexical
+    if restatement is not None and restatement_weight:
+        scores = scores - restatement_weight * np.asarray(restatement, dtype=np.float32)
+    return scores
 
 
 def highlight_indices(scores: np.ndarray, margin: float, limit: int = 2) -> list[int]:

@@ -52,6 +52,8 @@ class Settings:
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
     highlight_asked_weight: float = 0.0
     """How much a question word counts in that overlap when the interviewer's question uses it too."""
+    highlight_restatement: float = 0.3
+    """How much a sentence's cosine with the interviewer's question counts against highlighting it."""
     highlight_margin: float = 0.13
     """A runner-up sentence within this much of the best sentence's score is highlighted too."""
     highlight_sentences: int = 2

@@ -71,6 +71,18 @@ def test_sentence_scores_discount_words_the_interviewer_already_asked():
     assert only == pytest.approx([0.5, 0.5])
 
 
+def test_sentence_scores_discount_restating_the_interviewers_question():
+    sims = np.array([0.6, 0.5])
+    tokens = [set(), set()]
+    restating = np.array([0.9, 0.1])  # the first sentence echoes what was asked
+    plain = sentence_scores(sims, tokens, [], lambda w: 1.0, 0.0)
+    assert int(np.argmax(plain)) == 0
+    scored = sentence_scores(
+        sims, tokens, [], lambda w: 1.0, 0.0, restatement=restating, restatement_weight=0.3
+    )
+    assert scored == pytest.approx([0.33, 0.47])
+
+
 def test_highlight_takes_a_close_runner_up_anywhere_in_the_passage():
     assert highlight_indices(np.array([0.8, 0.1, 0.2, 0.75]), margin=0.1) == [0, 3]
     assert highlight_indices(np.array([0.8, 0.1, 0.2, 0.75]), margin=0.1, limit=1) == [0]

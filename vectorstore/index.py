@@ -138,6 +138,14 @@ class DerivedIndex:
         out[has] = best[self.question_index[has]]
         return out
 
+    def asked_vectors(self, passage_id: str) -> np.ndarray:
+        """The vectors of the sentences of the interviewer's question ``passage_id`` answers
+        (no rows when it answers none)."""
+        i = self.position.get(passage_id)
+        owner = -1 if i is None else int(self.question_index[i])
+        rows = self.questions.owner == owner if owner >= 0 else np.zeros(len(self.questions.owner), bool)
+        return self.questions.vectors[rows]
+
     def query_tokens(self, text: str) -> list[str]:
         """A question's words as the lexical signals see them: initials the question implies
         ("European Union" -> "EU") are kept only where a passage uses them, since a word no passage

@@ -49,6 +49,8 @@ class Query:
     context_tokens: list[str] = field(default_factory=list)
     """Content words of the previous question, for a follow-up."""
     context_weight: float = 0.0
+    speakers: list[str] = field(default_factory=list)
+    """The speakers the question names (or the previous one, for a follow-up)."""
 
     def lexical(self, score: Callable[[list[str]], Any]) -> Any:
         """A lexical ``score`` of the question's own words, blended with the previous question's."""
@@ -128,16 +130,17 @@ class Bot:
         Three retrievers propose candidates: the Chroma nearest neighbours of the question, BM25
         over the passages, and the passages whose interviewer question resembles it. Their
         signals are fused into a calibrated score; the best ``rerank_depth`` are then re-scored
-        with their best sentence's similarity.
+        with their best sentence's similarity. A question that names speakers ("What did Lavrov
+        say …") is answered from their passages only, unless ``speakers`` are given.
         """
         s = self.settings
         index = self.store.derived()
         if not len(index):
             return []
-        source_list = list(sources) if sources else None
-        speaker_list = list(speakers) if speakers else None
-        allowed = index.mask(source_list, speaker_list)
         query = self._query(question, history)
+        source_list = list(sources) if sources else None
+        speaker_list = list(speakers) if speakers else query.speakers or None
+        allowed = index.mask(source_list, speaker_list)
 
         dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
         similarity = {p.id: sim for p, sim in dense}
@@ -188,14 +191,16 @@ class Bot:
         index = self.store.derived()
         tokens = index.query_tokens(question)
         vector = self.embedder.embed([question])[0]
+        named = index.named_speakers(question)
         previous = _previous_question(history, self.settings.followup_weight)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
-            return Query(question, vector, tokens)
+            return Query(question, vector, tokens, speakers=named)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
         before = self.embedder.embed([previous])[0]
         blended = blend(vector, before, weight)
-        return Query(question, blended, tokens, index.query_tokens(previous), context_weight=weight)
+        named = named or index.named_speakers(previous)
+        return Query(question, blended, tokens, index.query_tokens(previous), weight, named)
 
     def _sentences(self, passages: Sequence[Passage]) -> list[Sentences]:
         """Each passage's sentences; the ones not cached are embedded in one batch."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BUNDLED, collapse
+from conftest import BUNDLED, FIXTURES, collapse
 
 from bot.retrieve import verbatim_segments
 from ingest.errors import EmptyQuestionError
@@ -122,6 +122,22 @@ def test_filters_narrow_the_answer(bundled_bot):
     assert answer.quotes == ()
     answer = bundled_bot.ask("sanctions", speakers=["Sergey Lavrov"], k=2)
     assert len(answer.quotes) == 2
+
+
+def test_a_question_naming_a_speaker_quotes_that_speaker(make_bot):
+    bot = make_bot()
+    bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+    bees = "How do you keep bees alive through the winter?"
+    assert bot.ask(bees).quotes[0].passage.speaker == "Ruth Calder"
+    # Lavrov never speaks of bees: his closest passages, declined, rather than the beekeeper's.
+    answer = bot.ask("What did Lavrov say about keeping bees alive through the winter?")
+    assert {q.passage.speaker for q in answer.quotes} == {"Sergey Lavrov"}
+    assert not answer.answered
+    # The name carries over to a follow-up; a filter the asker chose wins over a name.
+    followup = bot.ask("And in summer?", history=["What did Lavrov say about bees?"])
+    assert {q.passage.speaker for q in followup.quotes} == {"Sergey Lavrov"}
+    chosen = bot.ask("What did Lavrov say about bees?", speakers=["Ruth Calder"])
+    assert chosen.quotes[0].passage.speaker == "Ruth Calder"
 
 
 def test_context_shows_the_whole_answer_around_a_passage(bundled_bot):

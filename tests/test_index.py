@@ -8,10 +8,10 @@ from ingest import Passage, passage_id
 from vectorstore.index import DerivedIndex, acronyms, tokenize
 
 
-def _passage(text: str, turn: int) -> Passage:
+def _passage(text: str, turn: int, speaker: str = "Sergey Lavrov") -> Passage:
     return Passage(
         id=passage_id("t.txt", turn, text), text=text, source="t.txt", title="t", date=None, url=None,
-        speaker="Sergey Lavrov", question="Question?", turn=turn, paragraph=0, char_start=turn, char_end=turn,
+        speaker=speaker, question="Question?", turn=turn, paragraph=0, char_start=turn, char_end=turn,
     )  # fmt: skip
 
 
@@ -71,3 +71,16 @@ def test_implied_initials_count_only_where_a_passage_uses_them(embedder):
     assert "XJ" not in index.query_tokens("What did Xi Jinping propose?")
     # An acronym typed by the asker is kept, known or not: it is what they asked about.
     assert "NATO" in index.query_tokens("What about NATO?")
+
+
+def test_a_question_names_speakers_by_their_surname(embedder):
+    labels = ["Sergey Lavrov", "Ambassador Rice", "Ms. Young", "On Russia", "Clinton", "Mr. Jean-Pierre"]
+    passages = [_passage(f"Passage {i} on young people and exports.", i, who) for i, who in enumerate(labels)]
+    index = DerivedIndex("fp", passages, embedder)
+    assert index.named_speakers("What did Lavrov say about NATO?") == ["Sergey Lavrov"]
+    assert index.named_speakers("Lavrov's view of Jean-Pierre?") == ["Mr. Jean-Pierre", "Sergey Lavrov"]
+    assert index.named_speakers("What did Rice say?") == ["Ambassador Rice"]
+    # Not names: a lower-case word; a surname the transcripts also use as an ordinary word ("young");
+    # a heading taken for a speaker; a one-word label, which may as well be a place.
+    assert index.named_speakers("How much rice does Russia export?") == []
+    assert index.named_speakers("Young people in Russia and Clinton?") == []

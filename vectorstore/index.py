@@ -37,6 +37,7 @@ STOPWORDS = frozenset(STOPWORDS_EN) | _QUESTION_WORDS
 _WORD = re.compile(r"\w\w+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # runs of capitalised words
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 @lru_cache(maxsize=1)
@@ -98,6 +99,7 @@ class DerivedIndex:
         self.question_index = np.array([question_of.get(p.question or "", -1) for p in self.passages])
         self.sources = np.array([p.source for p in self.passages], dtype=object)
         self.speakers = np.array([p.speaker or "" for p in self.passages], dtype=object)
+        self.speaker_surnames = _surnames(set(self.speakers.tolist()), self.passages)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -153,6 +155,12 @@ class DerivedIndex:
         typed = set(_ACRONYM.findall(text))
         return [t for t in tokenize(text) if not t.isupper() or t in typed or t in self.doc_freq]
 
+    def named_speakers(self, text: str) -> list[str]:
+        """The speakers whose surname ``text`` names, capitalised ("What did Lavrov say …" ->
+        ["Sergey Lavrov"]; "Lavrov's" counts too, "rice" does not name Ambassador Rice)."""
+        words = {re.sub(r"['’]s$", "", w).lower() for w in _NAME_WORD.findall(text) if w[0].isupper()}
+        return sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
+
     def mask(self, sources: Sequence[str] | None, speakers: Sequence[str] | None) -> np.ndarray:
         """Which passages the filters let through."""
         keep = np.ones(len(self.passages), dtype=bool)
@@ -161,6 +169,27 @@ class DerivedIndex:
         if speakers:
             keep &= np.isin(self.speakers, list(speakers))
         return keep
+
+
+def _surnames(speakers: set[str], passages: Sequence[Passage]) -> dict[str, set[str]]:
+    """Lower-cased surname -> the speaker labels ending in it, for the labels that look like a
+    person's name: two words or more, the first not a stop word ("On Russia" is a heading), the
+    last a word of three letters or more that the transcripts never write in lower case ("Ms.
+    Young" and "Senior Administration Official" end in ordinary words, "Sergey Lavrov" does not).
+    A one-word label is left out: "Clinton" and "Jerusalem" cannot be told apart.
+    """
+    found: dict[str, set[str]] = {}
+    for label in speakers:
+        words = label.split()
+        if len(words) < 2 or words[0].lower() in STOPWORDS:
+            continue
+        last = words[-1]
+        if len(last) >= 3 and _NAME_WORD.fullmatch(last) and not last.isupper():
+            found.setdefault(last.lower(), set()).add(label)
+    if found:
+        lower = {w for p in passages for w in _NAME_WORD.findall(p.text) if w.islower()}
+        found = {w: labels for w, labels in found.items() if w not in lower}
+    return found
 
 
 def _question_vectors(passages: Sequence[Passage], embedder: Embedder, cache: Path | None) -> QuestionVectors:

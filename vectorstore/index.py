@@ -84,8 +84,9 @@ class DerivedIndex:
         self.fingerprint = fingerprint
         self.passages = list(passages)
         self.position = {p.id: i for i, p in enumerate(self.passages)}
-        # Who speaks is part of what a passage is about: "What did Lavrov say about …"
-        tokens = [tokenize(f"{p.text} {p.speaker or ''}") for p in self.passages]
+        # What a passage is about includes who says it ("What did Lavrov say about …"), what they
+        # were asked (an answer rarely repeats its subject) and the interview it comes from.
+        tokens = [tokenize(f"{p.text} {p.speaker or ''} {p.question or ''} {p.title}") for p in self.passages]
         self.bm25 = bm25s.BM25()
         if self.passages:
             self.bm25.index(tokens, show_progress=False)

@@ -192,8 +192,10 @@ class Bot:
         tokens = index.query_tokens(question)
         vector = self.embedder.embed([question])[0]
         named = index.named_speakers(question)
-        previous = _previous_question(history, self.settings.followup_weight)
-        weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
+        previous = _previous_question(history, self.settings.followup_weight, self._topic_tokens)
+        weight = followup_weight(
+            question, self._topic_tokens(question), bool(previous), self.settings.followup_weight
+        )
         if weight <= 0.0 or previous is None:
             return Query(question, vector, tokens, speakers=named)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
@@ -201,6 +203,13 @@ class Bot:
         blended = blend(vector, before, weight)
         named = named or index.named_speakers(previous)
         return Query(question, blended, tokens, index.query_tokens(previous), weight, named)
+
+    def _topic_tokens(self, question: str) -> list[str]:
+        """The question's content words less the names of the speakers it names: "Does Lavrov
+        think others should copy that?" says no more about its topic than "Does he …"."""
+        index = self.store.derived()
+        names = {t for label in index.named_speakers(question) for t in tokenize(label)}
+        return [t for t in index.query_tokens(question) if t not in names]
 
     def _sentences(self, passages: Sequence[Passage]) -> list[Sentences]:
         """Each passage's sentences; the ones not cached are embedded in one batch."""
@@ -267,13 +276,15 @@ class Bot:
         return self.store.remove(source)
 
 
-def _previous_question(history: Sequence[str], weight: float) -> str | None:
+def _previous_question(
+    history: Sequence[str], weight: float, topic_tokens: Callable[[str], list[str]]
+) -> str | None:
     """The last earlier question, itself joined to the one before when it was a follow-up."""
     earlier = [" ".join(h.split()) for h in history if h and h.strip()]
     if not earlier:
         return None
     last = earlier[-1]
-    if len(earlier) > 1 and followup_weight(last, tokenize(last), True, weight) > 0:
+    if len(earlier) > 1 and followup_weight(last, topic_tokens(last), True, weight) > 0:
         return f"{earlier[-2]} {last}"
     return last
 

@@ -98,6 +98,15 @@ def test_followup_uses_the_previous_question(bundled_bot):
     assert not any(gold in collapse(q.passage.text) for q in alone.quotes)
 
 
+def test_a_followup_naming_the_speaker_is_still_a_followup(bundled_bot):
+    history = ["How did Russia and China cooperate against the coronavirus?"]
+    gold = "this is an example to follow for any and all countries"
+    named = bundled_bot.ask("Does Lavrov think other nations should copy that?", history=history)
+    assert gold in collapse(named.quotes[0].passage.text)
+    alone = bundled_bot.ask("Does Lavrov think other nations should copy that?")
+    assert gold not in collapse(alone.quotes[0].passage.text)
+
+
 def test_self_contained_question_ignores_history(bundled_bot):
     question = "How many cross year events are planned for 2021?"
     alone = bundled_bot.ask(question)

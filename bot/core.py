@@ -16,6 +16,7 @@ from bot.answer import Answer, Quote
 from bot.context import Context, context_of
 from bot.retrieve import (
     FEATURES,
+    asks_for_more,
     blend,
     coverage,
     followup_weight,
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _SENTENCE_CACHE = 4096  # passages whose sentence vectors are kept in memory
+_MORE_DEPTH = 50  # candidates ranked for "Tell me more" and the like
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,11 @@ class Bot:
                 f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}."
             )
         k = k or self.settings.top_k
-        ranked = self.rank(question, history, sources=sources, speakers=speakers)
-        quotes = tuple(self._quote(c) for c in ranked[:k])
+        asked, earlier, requests = self._more_of(question, history)
+        skip = requests * k  # the passages already quoted for the question and each request for more
+        depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another
+        ranked = self.rank(asked, earlier, sources=sources, speakers=speakers, depth=depth)
+        quotes = tuple(self._quote(c) for c in ranked[skip : skip + k])
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
         return Answer(question=question, answered=answered, quotes=quotes)
 
@@ -124,14 +129,16 @@ class Bot:
         history: Sequence[str] = (),
         sources: Iterable[str] | None = None,
         speakers: Iterable[str] | None = None,
+        depth: int = 0,
     ) -> list[Candidate]:
-        """Every candidate passage for ``question`` with its signals and fused score, best first.
+        """The best candidate passages for ``question`` with their signals and fused scores, best first.
 
         Three retrievers propose candidates: the Chroma nearest neighbours of the question, BM25
         over the passages, and the passages whose interviewer question resembles it. Their
-        signals are fused into a calibrated score; the best ``rerank_depth`` are then re-scored
-        with their best sentence's similarity. A question that names speakers ("What did Lavrov
-        say …") is answered from their passages only, unless ``speakers`` are given.
+        signals are fused into a calibrated score; the best ``rerank_depth`` (or ``depth``, if
+        more) are then re-scored with their best sentence's similarity and returned. A question
+        that names speakers ("What did Lavrov say …") is answered from their passages only,
+        unless ``speakers`` are given.
         """
         s = self.settings
         index = self.store.derived()
@@ -171,7 +178,7 @@ class Bot:
         }
         weights = s.fusion_weights()
         first = fuse(features, weights, s.fusion_bias)
-        order = np.argsort(-first, kind="stable")[: s.rerank_depth]
+        order = np.argsort(-first, kind="stable")[: max(s.rerank_depth, depth)]
         candidates = []
         best = [index.passages[rows[j]] for j in order]
         for j, passage, sentences in zip(order, best, self._sentences(best), strict=True):
@@ -203,6 +210,17 @@ class Bot:
         blended = blend(vector, before, weight)
         named = named or index.named_speakers(previous)
         return Query(question, blended, tokens, index.query_tokens(previous), weight, named)
+
+    def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
+        """For "Tell me more" and the like: the question it asks more of, that question's own
+        history, and how many requests for more (this one included) follow it. Any other
+        question is returned as it is, with 0 requests."""
+        earlier = [h for h in history if h and h.strip()]
+        requests = 0
+        while earlier and asks_for_more(question, self._topic_tokens(question)):
+            requests += 1
+            question = " ".join(earlier.pop().split())
+        return question, earlier, requests
 
     def _topic_tokens(self, question: str) -> list[str]:
         """The question's content words less the names of the speakers it names: "Does Lavrov

@@ -12,6 +12,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
+from vectorstore.index import tokenize
+
 ELLIPSIS = "[…]"
 
 # The signals fused into one score, each in [0, 1] or close to it:
@@ -164,10 +166,18 @@ def verbatim_segments(quote_text: str) -> list[str]:
 # -- follow-up questions -----------------------------------------------------------------
 
 _LEADS = ("and ", "but ", "so ", "also ", "then ", "what about ", "how about ", "what else")
+# Words that point back to the previous question's topic. "He" and "she" are not among them:
+# they point to the speaker, who carries over anyway (see ``Bot._query``).
 _ANAPHORA = {
     "it", "its", "they", "them", "their", "theirs", "this", "that", "these", "those",
-    "he", "him", "his", "she", "her", "such", "there", "one", "ones",
+    "such", "there", "one", "ones",
 }  # fmt: skip
+# Words that name no topic: requests for more of the same ("Tell me more", "Anything else?")
+# and the pronouns the stop-word list keeps.
+_NOT_TOPIC = frozenset(
+    tokenize("more else anything further elaborate expand continue go detail")
+    + tokenize("i me my we us our you your he him his she her")
+)
 _WORDS = re.compile(r"[a-z']+")
 
 
@@ -175,22 +185,38 @@ def followup_weight(question: str, content_tokens: Sequence[str], has_history: b
     """How much of the previous question to blend into ``question`` (0 for a self-contained one).
 
     A question leans on the conversation when it opens like a continuation ("And what about …",
-    "But …"), has almost no content words of its own ("Why?"), or points back with a pronoun
-    while naming little ("Who first proposed them?"). A question naming three or more things
-    of its own, without such a lead, stands alone and is answered unaffected by the history.
+    "But …"), names nothing of its own ("Why?", "Tell me more"), or points back with a pronoun
+    while naming little ("Who first proposed them?"). A question that names its topic ("What
+    did he say about sanctions?") or three or more things of its own stands alone and is
+    answered unaffected by the history.
     """
     if not has_history:
         return 0.0
     lowered = " ".join(question.lower().split())
     words = set(_WORDS.findall(lowered))
-    n = len({t for t in content_tokens if not t.isupper()})  # an acronym repeats a name's words
-    if lowered.startswith(_LEADS) or n <= 1:
+    # An acronym repeats a name's words, so it is not counted again.
+    n = len({t for t in content_tokens if not t.isupper() and t not in _NOT_TOPIC})
+    if lowered.startswith(_LEADS) or n == 0:
         return weight
     if n <= 3 and words & _ANAPHORA:
         return weight
-    if n <= 2:
+    if "about" in words:
+        return 0.0
+    if n == 1:
+        return weight
+    if n == 2:
         return weight / 2
     return 0.0
+
+
+_MORE_REQUEST = {"more", "else", "further", "elaborate", "continue", "expand", "go"}
+
+
+def asks_for_more(question: str, content_tokens: Sequence[str]) -> bool:
+    """Whether ``question`` asks for more on the previous one ("Tell me more", "Anything else?",
+    "Go on") without naming a topic of its own."""
+    words = set(_WORDS.findall(question.lower()))
+    return bool(words & _MORE_REQUEST) and all(t.isupper() or t in _NOT_TOPIC for t in content_tokens)
 
 
 def blend(vector: np.ndarray, previous: np.ndarray, weight: float) -> np.ndarray:

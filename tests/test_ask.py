@@ -107,6 +107,19 @@ def test_a_followup_naming_the_speaker_is_still_a_followup(bundled_bot):
     assert gold not in collapse(alone.quotes[0].passage.text)
 
 
+def test_asking_for_more_quotes_the_next_passages(bundled_bot):
+    question = "What does Lavrov say about vaccination passports?"
+    first = bundled_bot.ask(question)
+    more = bundled_bot.ask("Tell me more", history=[question])
+    again = bundled_bot.ask("Anything else?", history=[question, "Tell me more"])
+    pages = [[q.passage.id for q in answer.quotes] for answer in (first, more, again)]
+    assert all(len(page) == 3 for page in pages)
+    assert len({pid for page in pages for pid in page}) == 9  # no passage quoted twice
+    ranked = [c.passage.id for c in bundled_bot.rank(question, depth=50)]
+    assert pages == [ranked[:3], ranked[3:6], ranked[6:9]]
+    assert more.question == "Tell me more"
+
+
 def test_self_contained_question_ignores_history(bundled_bot):
     question = "How many cross year events are planned for 2021?"
     alone = bundled_bot.ask(question)

@@ -7,6 +7,7 @@ import pytest
 
 from bot.retrieve import (
     ELLIPSIS,
+    asks_for_more,
     blend,
     coverage,
     followup_weight,
@@ -144,7 +145,15 @@ def test_each_segment_of_a_windowed_quote_is_verbatim():
 
 @pytest.mark.parametrize(
     "question",
-    ["Who first proposed them?", "And what about travellers' rights?", "Why?", "What about students?"],
+    [
+        "Who first proposed them?",
+        "And what about travellers' rights?",
+        "Why?",
+        "What about students?",
+        "Tell me more",
+        "Anything else?",
+        "Does he expect the US to return to it?",
+    ],
 )
 def test_followups_borrow_from_history(question):
     assert followup_weight(question, tokenize(question), has_history=True, weight=0.5) > 0
@@ -156,10 +165,28 @@ def test_followups_borrow_from_history(question):
         "When was the Treaty of Good-Neighbourliness signed?",
         "How many events are planned for the cross years?",
         "Is there a plan for cultural cooperation with China?",
+        "What did he say about sanctions?",
+        "What does she think about the pandemic?",
     ],
 )
 def test_self_contained_questions_do_not(question):
     assert followup_weight(question, tokenize(question), has_history=True, weight=0.5) == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Tell me more", True),
+        ("Anything else?", True),
+        ("Go on.", True),
+        ("Can you elaborate on that?", True),
+        ("Why?", False),
+        ("Tell me more about sanctions", False),
+        ("What else did the EU do?", False),
+    ],
+)
+def test_a_request_for_more_names_no_topic(question, expected):
+    assert asks_for_more(question, tokenize(question)) is expected
 
 
 def test_nothing_to_borrow_without_history():

@@ -30,23 +30,23 @@ class Settings:
     """A Chroma server (http://host:port) to use instead of the embedded store."""
     top_k: int = 3
     """How many quotes an answer shows."""
-    min_score: float = 0.035
+    min_score: float = 0.033
     """Below this top score the bot says nothing answers confidently (chosen on held-out questions)."""
     candidates: int = 100
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
     """How many of the best candidates are re-scored sentence by sentence."""
-    weight_passage: float = 3.72
+    weight_passage: float = 3.9
     """Fusion weight of the question-passage cosine."""
-    weight_sentence: float = 4.67
+    weight_sentence: float = 4.94
     """Fusion weight of the best question-sentence cosine."""
-    weight_question: float = -1.49
+    weight_question: float = -1.36
     """Fusion weight of the similarity to the interviewer's question."""
-    weight_lexical: float = 2.57
+    weight_lexical: float = 1.43
     """Fusion weight of the BM25 score (as a share of the most BM25 gives the question's words)."""
-    weight_coverage: float = 3.26
+    weight_coverage: float = 3.49
     """Fusion weight of the share of the question's words the passage uses."""
-    fusion_bias: float = -7.26
+    fusion_bias: float = -7.25
     """Intercept of the fused score's logistic."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""

@@ -62,6 +62,11 @@ def test_lexical_scores_keep_a_weak_match_weak(embedder):
     # The sanctions passage shares only "hit": it is not given full marks for being second best.
     assert 0 < scores[1] < scores[0] / 2
     assert index.lexical_scores(tokenize("cryptocurrency regulation")).tolist() == [0.0] * 4
+    # Words no passage uses still count in the most BM25 could give: matching "tourism" alone
+    # out of "tourism" and two unknown words is a weak match, not a full one.
+    alone = index.lexical_scores(tokenize("tourism"))[0]
+    diluted = index.lexical_scores(tokenize("tourism cryptocurrency regulation"))[0]
+    assert 0 < diluted < alone / 2
 
 
 def test_implied_initials_count_only_where_a_passage_uses_them(embedder):

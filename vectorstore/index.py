@@ -115,14 +115,16 @@ class DerivedIndex:
         (the sum of their IDFs), so in [0, 1); zeros when no question word is in the vocabulary.
 
         Dividing by the best score instead would give full marks to a passage that shares only one
-        common verb with the question whenever nothing matches better. (Question words no passage
-        uses are left to the coverage signal.)
+        common verb with the question whenever nothing matches better. A question word no passage
+        uses counts in that most at the highest IDF: without it, "What did Lavrov say about the
+        war in Syria?" would be scored on "Lavrov" alone, and score well.
         """
-        known = list(dict.fromkeys(t for t in query_tokens if t in self.bm25.vocab_dict))
+        words = list(dict.fromkeys(query_tokens))
+        known = [t for t in words if t in self.bm25.vocab_dict]
         if not known or not self.passages:
             return np.zeros(len(self.passages), dtype=np.float32)
         scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
-        return scores / sum(self._bm25_idf(t) for t in known)
+        return scores / sum(self._bm25_idf(t) for t in words)
 
     def _bm25_idf(self, word: str) -> float:
         """The IDF bm25s weighs ``word`` by (Lucene's): a term's BM25 score approaches it as the

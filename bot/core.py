@@ -115,10 +115,10 @@ class Bot:
                 f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}."
             )
         k = k or self.settings.top_k
-        asked, earlier, requests = self._more_of(question, history)
+        subject, earlier, requests = self._more_of(question, history)
         skip = requests * k  # the passages already quoted for the question and each request for more
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another
-        ranked = self.rank(asked, earlier, sources=sources, speakers=speakers, depth=depth)
+        ranked = self.rank(subject, earlier, sources=sources, speakers=speakers, depth=depth)
         quotes = tuple(self._quote(c) for c in ranked[skip : skip + k])
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
         return Answer(question=question, answered=answered, quotes=quotes)
@@ -167,7 +167,6 @@ class Bot:
         features = {
             "passage": passage_sim,
             "sentence": passage_sim.copy(),  # refined below for the best candidates
-            "question": asked[rows],
             "lexical": bm25[rows],
             "coverage": np.array(
                 [

@@ -19,10 +19,12 @@ ELLIPSIS = "[…]"
 # The signals fused into one score, each in [0, 1] or close to it:
 #   passage  - cosine between the question and the passage
 #   sentence - best cosine between the question and one sentence of the passage
-#   question - best cosine between the question and a sentence of the interviewer's question
 #   lexical  - BM25 score as a share of the most BM25 gives the question's words
 #   coverage - share of the question's content words (IDF-weighted) that the passage uses
-FEATURES = ("passage", "sentence", "question", "lexical", "coverage")
+# The interviewer's question is not a signal of its own: every paragraph of a long answer shares
+# it, so it cannot tell them apart, and a passage with none (a statement, a speech) would gain
+# or lose by its absence. It proposes candidates and lends its words to the lexical signals.
+FEATURES = ("passage", "sentence", "lexical", "coverage")
 
 
 def fuse(features: Mapping[str, np.ndarray], weights: Mapping[str, float], bias: float) -> np.ndarray:

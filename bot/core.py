@@ -195,20 +195,18 @@ class Bot:
     def _query(self, question: str, history: Sequence[str]) -> Query:
         """The question as retrieval sees it, borrowing from the previous one if it is a follow-up."""
         index = self.store.derived()
-        tokens = index.query_tokens(question)
+        tokens = self._topic_tokens(question)
         vector = self.embedder.embed([question])[0]
         named = index.named_speakers(question)
         previous = _previous_question(history, self.settings.followup_weight, self._topic_tokens)
-        weight = followup_weight(
-            question, self._topic_tokens(question), bool(previous), self.settings.followup_weight
-        )
+        weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
             return Query(question, vector, tokens, speakers=named)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
         before = self.embedder.embed([previous])[0]
         blended = blend(vector, before, weight)
         named = named or index.named_speakers(previous)
-        return Query(question, blended, tokens, index.query_tokens(previous), weight, named)
+        return Query(question, blended, tokens, self._topic_tokens(previous), weight, named)
 
     def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own

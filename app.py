@@ -41,6 +41,9 @@ INTRO = """\
 
 Every answer is **quoted word for word** from the transcripts, with the sentence that answers \
 highlighted and a citation you can open. quotebot never writes an answer of its own.
+
+Follow up as you would in conversation: *Who first proposed them?*, *Why?*, or *Tell me more* \
+for the next passages.
 """
 
 THEME = gr.themes.Soft(

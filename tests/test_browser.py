@@ -158,6 +158,10 @@ def test_an_example_is_answered_with_quote_highlight_citation_and_copy(page):
 
     follow_up = ask(page, "And what does he say the EU did?")
     assert follow_up.locator(".qb-card").count() >= 1
+    shown = set(follow_up.locator(".qb-quote").all_inner_texts())
+    more = ask(page, "Tell me more")  # the next passages, none quoted already
+    assert more.locator(".qb-quote").count() >= 1
+    assert not set(more.locator(".qb-quote").all_inner_texts()) & shown
 
 
 def test_a_citation_opens_the_passage_in_context(page):

@@ -46,6 +46,10 @@ class Answer:
     question: str
     answered: bool
     quotes: tuple[Quote, ...]
+    follows: str | None = None
+    """The earlier question this one was read with, when it was read as a follow-up."""
+    more: bool = False
+    """Whether it asked for more ("Tell me more"): the quotes continue those for ``follows``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

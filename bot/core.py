@@ -48,8 +48,10 @@ class Query:
     text: str
     vector: np.ndarray
     tokens: list[str]
+    context: str | None = None
+    """The previous question, for a follow-up."""
     context_tokens: list[str] = field(default_factory=list)
-    """Content words of the previous question, for a follow-up."""
+    """Its content words."""
     context_weight: float = 0.0
     speakers: list[str] = field(default_factory=list)
     """The speakers the question names (or the previous one, for a follow-up)."""
@@ -121,7 +123,8 @@ class Bot:
         ranked = self.rank(subject, earlier, sources=sources, speakers=speakers, depth=depth)
         quotes = tuple(self._quote(c) for c in ranked[skip : skip + k])
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
-        return Answer(question=question, answered=answered, quotes=quotes)
+        follows = subject if requests else ranked[0].query.context if ranked else None
+        return Answer(question, answered, quotes, follows=follows, more=bool(requests))
 
     def rank(
         self,
@@ -206,7 +209,7 @@ class Bot:
         before = self.embedder.embed([previous])[0]
         blended = blend(vector, before, weight)
         named = named or index.named_speakers(previous)
-        return Query(question, blended, tokens, self._topic_tokens(previous), weight, named)
+        return Query(question, blended, tokens, previous, self._topic_tokens(previous), weight, named)
 
     def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own

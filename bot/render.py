@@ -35,6 +35,8 @@ def answer_text(answer: Answer) -> str:
     if not answer.quotes:
         return "Nothing has been ingested yet: run `quotebot ingest PATH` first."
     lines: list[str] = []
+    if answer.follows:
+        lines += [reading(answer), ""]
     if not answer.answered:
         lines += [NO_CONFIDENT_ANSWER + " The closest passages (low confidence):", ""]
     for rank, quote in enumerate(answer.quotes, 1):
@@ -46,6 +48,12 @@ def answer_text(answer: Answer) -> str:
             lines.append(f"    >> {h}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def reading(answer: Answer) -> str:
+    """How the bot read a question that leans on an earlier one."""
+    earlier = _shorten(answer.follows or "", 120)
+    return f"More on “{earlier}”" if answer.more else f"Read as a follow-up to “{earlier}”"
 
 
 def _shorten(text: str, limit: int = 300) -> str:

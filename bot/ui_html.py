@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import NO_CONFIDENT_ANSWER, citation_line, highlight_segments
+from bot.render import NO_CONFIDENT_ANSWER, citation_line, highlight_segments, reading
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -106,8 +106,10 @@ def answer_html(answer: Answer, min_score: float) -> str:
             "no source has been ingested, or the filters exclude them all.</p></div>"
         )
     head = ""
+    if answer.follows:
+        head += f'<p class="qb-reading">{esc(reading(answer))}</p>'
     if not answer.answered:
-        head = (
+        head += (
             '<div class="qb-lowconf" role="status">'
             f"<strong>{esc(NO_CONFIDENT_ANSWER)}</strong> "
             "<span>The closest passages are below, marked as low confidence.</span></div>"

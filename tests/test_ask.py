@@ -94,6 +94,7 @@ def test_followup_uses_the_previous_question(bundled_bot):
     assert answer.answered
     assert any(gold in collapse(q.passage.text) for q in answer.quotes)
     assert all(q.passage.turn == 4 for q in answer.quotes)  # the vaccination passports answer
+    assert answer.follows == history[0] and not answer.more
     alone = bundled_bot.ask("Who first proposed them?")
     assert not any(gold in collapse(q.passage.text) for q in alone.quotes)
 
@@ -118,6 +119,7 @@ def test_asking_for_more_quotes_the_next_passages(bundled_bot):
     ranked = [c.passage.id for c in bundled_bot.rank(question, depth=50)]
     assert pages == [ranked[:3], ranked[3:6], ranked[6:9]]
     assert more.question == "Tell me more"
+    assert (more.follows, more.more, first.follows) == (question, True, None)
 
 
 def test_self_contained_question_ignores_history(bundled_bot):
@@ -125,6 +127,7 @@ def test_self_contained_question_ignores_history(bundled_bot):
     alone = bundled_bot.ask(question)
     after = bundled_bot.ask(question, history=["What does Lavrov say about vaccination passports?"])
     assert [q.to_dict(1) for q in after.quotes] == [q.to_dict(1) for q in alone.quotes]
+    assert after.follows is None
 
 
 def test_scores_are_calibrated_probabilities(bundled_bot):

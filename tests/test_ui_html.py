@@ -75,6 +75,15 @@ def test_low_confidence_answer_says_so_and_marks_every_card():
     assert "weak · 20%" in html
 
 
+def test_an_answer_read_with_an_earlier_question_says_which():
+    card = (quote(passage(), 0.8),)
+    follow_up = answer_html(Answer("Why?", True, card, follows="What <b>is</b> it?"), 0.35)
+    assert '<p class="qb-reading">Read as a follow-up to “What &lt;b&gt;is&lt;/b&gt; it?”</p>' in follow_up
+    more = answer_html(Answer("Tell me more", True, card, follows="What is it?", more=True), 0.35)
+    assert "More on “What is it?”" in more
+    assert "qb-reading" not in answer_html(Answer("q", True, card), 0.35)
+
+
 def test_transcript_text_is_escaped_everywhere():
     p = passage(
         text=PAYLOAD,

@@ -211,14 +211,14 @@ def followup_weight(question: str, content_tokens: Sequence[str], has_history: b
     return 0.0
 
 
-_MORE_REQUEST = {"more", "else", "further", "elaborate", "continue", "expand", "go"}
+_MORE_REQUEST = re.compile(r"\b(more|else|further|elaborate|continue|expand|go on)\b")
 
 
 def asks_for_more(question: str, content_tokens: Sequence[str]) -> bool:
     """Whether ``question`` asks for more on the previous one ("Tell me more", "Anything else?",
     "Go on") without naming a topic of its own."""
-    words = set(_WORDS.findall(question.lower()))
-    return bool(words & _MORE_REQUEST) and all(t.isupper() or t in _NOT_TOPIC for t in content_tokens)
+    asks = _MORE_REQUEST.search(" ".join(question.lower().split()))
+    return bool(asks) and all(t.isupper() or t in _NOT_TOPIC for t in content_tokens)
 
 
 def blend(vector: np.ndarray, previous: np.ndarray, weight: float) -> np.ndarray:

@@ -181,6 +181,7 @@ def test_self_contained_questions_do_not(question):
         ("Go on.", True),
         ("Can you elaborate on that?", True),
         ("Why?", False),
+        ("Where did it go?", False),
         ("Tell me more about sanctions", False),
         ("What else did the EU do?", False),
     ],

@@ -116,8 +116,8 @@ class DerivedIndex:
 
         Dividing by the best score instead would give full marks to a passage that shares only one
         common verb with the question whenever nothing matches better. A question word no passage
-        uses counts in that most at the highest IDF: without it, "What did Lavrov say about the
-        war in Syria?" would be scored on "Lavrov" alone, and score well.
+        uses counts in that most at the highest IDF: without it, "How many nuclear warheads does
+        Russia have?" would be scored on "Russia" alone, and score well.
         """
         words = list(dict.fromkeys(query_tokens))
         known = [t for t in words if t in self.bm25.vocab_dict]

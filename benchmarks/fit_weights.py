@@ -11,8 +11,9 @@ store and on a distractor store (``benchmarks/distractors.py`` builds one) toget
 weights that hold up both when the transcripts are few and when they are many.
 
 Every candidate passage of every answerable question is one example (1 when it holds the gold
-span); the candidates of unanswerable questions are all negatives. The fitted weights are the
-defaults in bot/settings.py; ``--check`` reports passage-level hit@1/3 and the score gap between
+span); the candidates of unanswerable questions are all negatives. The logit is then rescaled so
+that the best candidate's score is the chance that it holds the answer. The fitted weights are
+the defaults in bot/settings.py; ``--check`` reports passage-level hit@1/3 and the score gap between
 answerable and unanswerable questions on other files, with the weights just fitted.
 """
 
@@ -79,8 +80,17 @@ def main() -> None:
     x = np.vstack([x for _, x, _ in train])
     y = np.concatenate([y for _, _, y in train])
     model = LogisticRegression(C=args.C, max_iter=5000).fit(x, y)
-    weights = dict(zip(FEATURES, (round(float(w), 2) for w in model.coef_[0]), strict=True))
-    bias = round(float(model.intercept_[0]), 2)
+    # Each candidate's probability of holding the answer understates the chance that the best
+    # one does (gold spans share candidates; near-duplicates split the mass), so the logit is
+    # rescaled to fit that chance on the same questions (Platt scaling). The order is unchanged.
+    top_logit = np.array([model.decision_function(x).max() if len(x) else -10.0 for _, x, _ in train])
+    top_right = np.array(
+        [bool(len(x)) and bool(y[np.argmax(model.decision_function(x))]) for _, x, y in train]
+    )
+    platt = LogisticRegression(C=100.0).fit(top_logit[:, None], top_right)
+    scale, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    weights = dict(zip(FEATURES, (round(scale * float(w), 2) for w in model.coef_[0]), strict=True))
+    bias = round(scale * float(model.intercept_[0]) + shift, 2)
     print("weights", weights, "bias", bias)
     report("fit", train, weights, bias)
     for store, *files in args.check:

@@ -30,9 +30,9 @@ FEATURES = ("passage", "sentence", "lexical", "coverage")
 def fuse(features: Mapping[str, np.ndarray], weights: Mapping[str, float], bias: float) -> np.ndarray:
     """Calibrated scores in (0, 1): the logistic of a weighted sum of the signals.
 
-    The weights and bias are fit by logistic regression on questions with known answers
-    (``benchmarks/fit_weights.py``), so a score reads as the chance that the passage holds the
-    answer, and one threshold serves every question.
+    The weights and bias are fit by logistic regression on questions with known answers and
+    rescaled so that the best passage's score is the chance that it holds the answer
+    (``benchmarks/fit_weights.py``); one threshold serves every question.
     """
     z = np.full(len(next(iter(features.values()))), float(bias))
     for name, weight in weights.items():

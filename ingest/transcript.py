@@ -9,13 +9,14 @@ from pathlib import Path
 
 from ingest.read import Document
 
-# A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  " (White
-# House style), "ANDERSON COOPER, CNN ANCHOR:". Every word is capitalised, so a sentence with a
-# colon ("The answer is simple: ...") is not mistaken for one.
+# A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  " or
+# "Q Thanks, Jen." (White House style; one space only before a capital),
+# "ANDERSON COOPER, CNN ANCHOR:". Every word is capitalised, so a sentence with a colon
+# ("The answer is simple: ...") is not mistaken for one.
 _WORD = r"[A-ZÀ-Þ][\w.'’\-]*"
 _LABEL = re.compile(
     rf"(?P<label>{_WORD}(?:,? {_WORD}){{0,5}}|Q|A)[^\S\n]*:[^\S\n]+(?=\S)"
-    r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t)(?=\S)"
+    r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t|[^\S\n](?=[A-Z“‘\x22\x27]))(?=\S)"
 )
 _NOT_SPEAKERS = {
     "note",

@@ -62,6 +62,17 @@ def test_hard_wrapped_markdown_with_front_matter_and_bare_q():
     assert " ".join(paras[0][1].split()).startswith("Thanks. The harbour reopened on Monday after the storm")
 
 
+def test_bare_q_with_one_space_opens_a_question():
+    # A real briefing (whitehouse.gov, public domain) whose reporters' turns are "Q Thanks, Jen."
+    _, t, paras = paragraphs(FIXTURES / "briefing_single_space_q.md")
+    assert t.speakers == ["Ms. Psaki"]
+    assert [(p.turn, p.paragraph) for p, _ in paras] == [(0, 1), (1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]
+    texts = " ".join(text for _, text in paras)
+    assert "Thanks, Jen" not in texts and "I mean, basically" not in texts  # never quoted as an answer
+    assert paras[1][0].question.startswith("Thanks, Jen. Two subjects.")
+    assert paras[4][0].question.startswith("I mean, basically the U.S. economy")
+
+
 def test_no_speaker_labels_is_unattributed_with_warning():
     _, t, paras = paragraphs(FIXTURES / "no_speakers.txt")
     assert t.warnings and "no speaker labels" in t.warnings[0]

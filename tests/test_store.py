@@ -3,6 +3,7 @@ from __future__ import annotations
 import shutil
 
 import chromadb
+import numpy as np
 import pytest
 from chromadb.config import Settings
 from conftest import BUNDLED, FIXTURES
@@ -51,6 +52,23 @@ def test_edited_file_replaces_its_passages(make_bot, transcript_copy):
     assert bot.store.count() == count
     for p in bot.store.passages():
         assert edited[p.char_start : p.char_end] == p.text
+
+
+def test_an_edit_embeds_only_the_passages_it_changed(make_bot, transcript_copy, monkeypatch):
+    bot = make_bot()
+    bot.ingest([transcript_copy])
+    embedded: list[str] = []
+    embed = bot.store.embedder.embed
+    monkeypatch.setattr(bot.store.embedder, "embed", lambda texts: embedded.extend(texts) or embed(texts))
+    text = transcript_copy.read_text(encoding="utf-8")
+    transcript_copy.write_text(text.replace("It is a truly historical document.", "It is a key document."))
+    report = bot.ingest([transcript_copy])
+    assert report.replaced == [transcript_copy.name]
+    assert len(embedded) == 1 and "It is a key document." in embedded[0]
+    # every stored vector, kept or new, is its own text's vector
+    stored = bot.store.collection.get(include=["documents", "embeddings"])
+    fresh = embed(stored["documents"])
+    assert np.allclose(np.asarray(stored["embeddings"]), fresh, atol=1e-5)
 
 
 def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 COLLECTION = "passages"
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 _BATCH = 256
 _PAGE = 5000
 
@@ -328,19 +328,26 @@ class Store:
     def _write(self, parsed: Parsed, digest: str, bar: tqdm) -> None:
         source = parsed.document.source
         passages = parsed.passages
+        old = self.collection.get(where={"source": source}, include=["documents", "embeddings"])
+        # A vector depends on the text alone: passages that an edit or a new parser left as they
+        # were keep theirs, so re-ingesting embeds only what changed.
+        vectors = {
+            text: list(map(float, v)) for text, v in zip(old["documents"], old["embeddings"], strict=True)
+        }
         for i in range(0, len(passages), _BATCH):
             batch = passages[i : i + _BATCH]
-            vectors = self.embedder.embed([p.text for p in batch])
+            new = list({p.text for p in batch if p.text not in vectors})
+            if new:
+                vectors.update(zip(new, self.embedder.embed(new).tolist(), strict=True))
             self.collection.upsert(
                 ids=[p.id for p in batch],
-                embeddings=vectors.tolist(),
+                embeddings=[vectors[p.text] for p in batch],
                 documents=[p.text for p in batch],
                 metadatas=[to_metadata(p, digest, len(passages)) for p in batch],
             )
             bar.update(len(batch))
         keep = {p.id for p in passages}
-        old = self.collection.get(where={"source": source}, include=[])["ids"]
-        stale = [i for i in old if i not in keep]
+        stale = [i for i in old["ids"] if i not in keep]
         if stale:
             self.collection.delete(ids=stale)
         logger.info("%s: %d passages stored, %d stale removed", source, len(passages), len(stale))

@@ -18,6 +18,7 @@ _LABEL = re.compile(
     rf"(?P<label>{_WORD}(?:,? {_WORD}){{0,5}}|Q|A)[^\S\n]*:[^\S\n]+(?=\S)"
     r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t|[^\S\n](?=[A-Z“‘\x22\x27]))(?=\S)"
 )
+_SENTENCE_END = set(".?!:;…—-\"”’)]")  # a wrapped line ending otherwise runs on
 _NOT_SPEAKERS = {
     "note",
     "notes",
@@ -195,13 +196,17 @@ def _paragraphs(text: str, start: int) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     for s, e in blocks:
         if hard_wrapped:
-            # A label at the start of a wrapped line still opens a new paragraph.
-            cut = s
-            for m in re.finditer(r"\n", text[s:e]):
-                line_start = s + m.end()
-                if line_start < e and _LABEL.match(text, line_start):
-                    paragraphs.append(_trimmed(text, cut, line_start))
-                    cut = line_start
+            # A label at the start of a wrapped line still opens a new paragraph, unless the
+            # line before runs on into it ("…to cover the\nAfrican Union: South Africa, …").
+            cut = pos = s
+            previous = ""
+            for line in text[s:e].split("\n"):
+                ends = previous.rstrip()[-1:] in _SENTENCE_END
+                if pos > cut and line.strip() and ends and _LABEL.match(text, pos):
+                    paragraphs.append(_trimmed(text, cut, pos))
+                    cut = pos
+                previous = line
+                pos += len(line) + 1
             paragraphs.append(_trimmed(text, cut, e))
         else:
             pos = s

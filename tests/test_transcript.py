@@ -60,6 +60,8 @@ def test_hard_wrapped_markdown_with_front_matter_and_bare_q():
     assert paras[0][0].question.startswith("Good morning.")
     assert paras[2][0].question == "When will the fish market reopen?"
     assert " ".join(paras[0][1].split()).startswith("Thanks. The harbour reopened on Monday after the storm")
+    # a wrapped line that runs on into "North Sound:" is not a new speaker
+    assert " ".join(paras[1][1].split()).endswith("islands of the North Sound: Arran, Bute and Cumbrae wait until June.")
 
 
 def test_bare_q_with_one_space_opens_a_question():

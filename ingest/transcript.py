@@ -18,7 +18,7 @@ _LABEL = re.compile(
     rf"(?P<label>{_WORD}(?:,? {_WORD}){{0,5}}|Q|A)[^\S\n]*:[^\S\n]+(?=\S)"
     r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t|[^\S\n](?=[A-Z“‘\x22\x27]))(?=\S)"
 )
-_SENTENCE_END = set(".?!:;…—-\"”’)]")  # a wrapped line ending otherwise runs on
+_SENTENCE_END = set('.?!:;…—-"”’)]')  # a wrapped line ending otherwise runs on
 _NOT_SPEAKERS = {
     "note",
     "notes",
@@ -257,15 +257,26 @@ def _strip_label(text: str, p: Paragraph) -> str:
 
 
 def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
-    turns: list[Turn] = [Turn(None)]
+    labels = []
     for p in paragraphs:
         m = _label_match(text, p)
-        if m:
-            label = m.group("label") or m.group("bare")
-            turns.append(Turn(" ".join(label.split()), [p]))
+        labels.append(" ".join((m.group("label") or m.group("bare")).split()) if m else None)
+    names = [label for label in labels if label and len(label) > 1]
+    # Where speakers are labelled in capitals ("MS. PSAKI:", "Mr. KIRBY:"), a capitalised phrase
+    # before a colon heads part of a statement ("Vaccinations:", "On Afghanistan:") or quotes
+    # someone ("Janet Woodcock: “So, …”"); it is no speaker.
+    in_capitals = len(names) >= 3 and sum(map(_has_capitals, names)) >= 2 / 3 * len(names)
+    turns: list[Turn] = [Turn(None)]
+    for p, label in zip(paragraphs, labels, strict=True):
+        if label and not (in_capitals and len(label) > 1 and not _has_capitals(label)):
+            turns.append(Turn(label, [p]))
         else:
             turns[-1].paragraphs.append(p)
     return [t for t in turns if t.paragraphs]
+
+
+def _has_capitals(label: str) -> bool:
+    return any(len(w) > 1 and w.isupper() for w in re.findall(r"[^\W\d_]+", label))
 
 
 def _interviewer_labels(text: str, turns: list[Turn]) -> set[str]:

@@ -56,12 +56,16 @@ def test_hard_wrapped_markdown_with_front_matter_and_bare_q():
     assert t.date == "2022-07-14"
     assert t.url == "https://example.org/press/harbour"
     assert t.speakers == ["Harbour Master"]
-    assert [(p.turn, p.paragraph) for p, _ in paras] == [(1, 1), (1, 2), (2, 1)]
+    # "Repairs:" heads a paragraph of the harbour master's answer: labels here are in capitals
+    assert [(p.turn, p.paragraph) for p, _ in paras] == [(1, 1), (1, 2), (1, 3), (2, 1)]
+    assert paras[2][1] == "Repairs: the crane on Pier Two works again."
     assert paras[0][0].question.startswith("Good morning.")
-    assert paras[2][0].question == "When will the fish market reopen?"
+    assert paras[3][0].question == "When will the fish market reopen?"
     assert " ".join(paras[0][1].split()).startswith("Thanks. The harbour reopened on Monday after the storm")
     # a wrapped line that runs on into "North Sound:" is not a new speaker
-    assert " ".join(paras[1][1].split()).endswith("islands of the North Sound: Arran, Bute and Cumbrae wait until June.")
+    assert " ".join(paras[1][1].split()).endswith(
+        "islands of the North Sound: Arran, Bute and Cumbrae wait until June."
+    )
 
 
 def test_bare_q_with_one_space_opens_a_question():

@@ -177,7 +177,9 @@ class Store:
             result["distances"][0],
             strict=True,
         )
-        return [(to_passage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
+        # A passage that another process's ingest deleted can still be found by this process's
+        # vector index, without its text and metadata: it is gone, so it is skipped.
+        return [(to_passage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows if d is not None and m]
 
     def passages(self, where: dict[str, Any] | None = None) -> list[Passage]:
         """Every passage matching ``where``, in source order."""

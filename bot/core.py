@@ -157,7 +157,7 @@ class Bot:
         bm25 = query.lexical(index.lexical_scores)
         bm25[~allowed] = 0.0
         asked = index.question_similarity(query.vector)
-        picked = {index.position[p.id] for p, _ in dense if p.id in index.position}
+        picked = {i for i in (index.position.get(p.id) for p, _ in dense) if i is not None and allowed[i]}
         picked.update(top_indices(bm25, s.candidates, allowed))
         picked.update(top_indices(asked, s.candidates, allowed))
         if not picked:

@@ -165,6 +165,23 @@ def test_a_question_naming_a_speaker_quotes_that_speaker(make_bot):
     assert chosen.quotes[0].passage.speaker == "Ruth Calder"
 
 
+def test_a_speaker_asking_back_is_never_quoted(make_bot, tmp_path):
+    call = tmp_path / "call.txt"
+    call.write_text(
+        "Q: What do you think of vaccine passports for travel?\n\n"
+        "A: Vaccine passports for travel?\n\n"
+        "Q: Yes.\n\n"
+        "A: There will be no federal vaccine passport. Each state decides what proof of "
+        "vaccination travellers must show, and we will not keep a national register.\n",
+        encoding="utf-8",
+    )
+    bot = make_bot()
+    bot.ingest([call])
+    answer = bot.ask("Vaccine passports for travel?")
+    assert answer.quotes[0].text.startswith("There will be no federal vaccine passport.")
+    assert all(not q.text.endswith("?") for q in answer.quotes)
+
+
 def test_context_shows_the_whole_answer_around_a_passage(bundled_bot):
     quote = bundled_bot.ask("What does Lavrov think about sanctions?").quotes[0]
     ctx = bundled_bot.context(quote.passage.id)

@@ -38,6 +38,7 @@ _WORD = re.compile(r"\w\w+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # runs of capitalised words
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_ASKS_BACK_WORDS = 12
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +101,7 @@ class DerivedIndex:
         self.question_index = np.array([question_of.get(p.question or "", -1) for p in self.passages])
         self.sources = np.array([p.source for p in self.passages], dtype=object)
         self.speakers = np.array([p.speaker or "" for p in self.passages], dtype=object)
+        self.answers = np.array([not asks_back(p.text) for p in self.passages], dtype=bool)
         self.speaker_surnames = _surnames(set(self.speakers.tolist()), self.passages)
 
     def __len__(self) -> int:
@@ -165,13 +167,20 @@ class DerivedIndex:
         return sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
 
     def mask(self, sources: Sequence[str] | None, speakers: Sequence[str] | None) -> np.ndarray:
-        """Which passages the filters let through."""
-        keep = np.ones(len(self.passages), dtype=bool)
+        """Which passages the filters let through: never one that only asks back (see
+        :func:`asks_back`)."""
+        keep = self.answers.copy()
         if sources:
             keep &= np.isin(self.sources, list(sources))
         if speakers:
             keep &= np.isin(self.speakers, list(speakers))
         return keep
+
+
+def asks_back(text: str) -> bool:
+    """Whether a passage is a short question of the speaker's own, "A vaccine passport?" or
+    "Dr. Fauci, anything to add?": it hands over or asks back, and answers nothing."""
+    return text.rstrip().endswith("?") and len(text.split()) <= _ASKS_BACK_WORDS
 
 
 def _surnames(speakers: set[str], passages: Sequence[Passage]) -> dict[str, set[str]]:

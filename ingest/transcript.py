@@ -16,9 +16,10 @@ from ingest.read import Document
 _WORD = r"[A-ZÀ-Þ][\w.'’\-]*"
 _LABEL = re.compile(
     rf"(?P<label>{_WORD}(?:,? {_WORD}){{0,5}}|Q|A)[^\S\n]*:[^\S\n]+(?=\S)"
-    r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t|[^\S\n](?=[A-Z“‘\x22\x27]))(?=\S)"
+    r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t|[^\S\n](?=[A-ZÀ-Þ“‘\x22\x27]))(?=\S)"
 )
-_SENTENCE_END = set('.?!:;…—-"”’)]')  # a wrapped line ending otherwise runs on
+_SENTENCE_END = set('.?!:;…—"”’)]')  # a wrapped line ending otherwise runs on
+_HONORIFIC = re.compile(r"^(?:Mr|Ms|Mrs|Dr)\.? ")
 _NOT_SPEAKERS = {
     "note",
     "notes",
@@ -196,13 +197,16 @@ def _paragraphs(text: str, start: int) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     for s, e in blocks:
         if hard_wrapped:
-            # A label at the start of a wrapped line still opens a new paragraph, unless the
-            # line before runs on into it ("…to cover the\nAfrican Union: South Africa, …").
+            # A label at the start of a wrapped line still opens a new paragraph: a name in
+            # capitals or an interviewer's label always, any other (a place, an acronym) only
+            # after a finished sentence ("…to cover the\nAfrican Union: South Africa, …").
             cut = pos = s
             previous = ""
             for line in text[s:e].split("\n"):
-                ends = previous.rstrip()[-1:] in _SENTENCE_END
-                if pos > cut and line.strip() and ends and _LABEL.match(text, pos):
+                m = _LABEL.match(text, pos) if pos > cut and line.strip() else None
+                label = m and (m.group("label") or m.group("bare"))
+                sure = label and (_asks(label) or (_in_capitals(label) and " " in label))
+                if label and (sure or previous.rstrip()[-1:] in _SENTENCE_END):
                     paragraphs.append(_trimmed(text, cut, pos))
                     cut = pos
                 previous = line
@@ -261,33 +265,48 @@ def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
     for p in paragraphs:
         m = _label_match(text, p)
         labels.append(" ".join((m.group("label") or m.group("bare")).split()) if m else None)
-    names = [label for label in labels if label and len(label) > 1]
-    # Where speakers are labelled in capitals ("MS. PSAKI:", "Mr. KIRBY:"), a capitalised phrase
-    # before a colon heads part of a statement ("Vaccinations:", "On Afghanistan:") or quotes
-    # someone ("Janet Woodcock: “So, …”"); it is no speaker.
-    in_capitals = len(names) >= 3 and sum(map(_has_capitals, names)) >= 2 / 3 * len(names)
+    named = [label for label in labels if label]
+    counts = Counter(named)
+    # Where speakers are labelled in capitals ("MS. PSAKI:", "Mr. KIRBY:"), a one-off title-case
+    # phrase before a colon heads part of a statement ("Vaccinations:", "On Afghanistan:") or
+    # quotes someone ("Jack Lew: “…”"); it is no speaker, unless it asks or answers a question.
+    in_capitals = len(named) >= 3 and sum(map(_in_capitals, named)) > len(named) / 2
     turns: list[Turn] = [Turn(None)]
     for p, label in zip(paragraphs, labels, strict=True):
-        if label and not (in_capitals and len(label) > 1 and not _has_capitals(label)):
+        aside = (
+            label is not None
+            and in_capitals
+            and counts[label] == 1
+            and not _in_capitals(label)
+            and not _asks(label)
+        )
+        if label and not aside:
             turns.append(Turn(label, [p]))
         else:
             turns[-1].paragraphs.append(p)
     return [t for t in turns if t.paragraphs]
 
 
-def _has_capitals(label: str) -> bool:
-    return any(len(w) > 1 and w.isupper() for w in re.findall(r"[^\W\d_]+", label))
+def _in_capitals(label: str) -> bool:
+    """Whether a label is written in capitals, a leading title aside: "MS. PSAKI", "Mr. KIRBY"."""
+    return _HONORIFIC.sub("", label, count=1).isupper()
+
+
+def _label_words(label: str) -> set[str]:
+    return {w.strip(".,'’").lower() for w in label.split()}
+
+
+def _asks(label: str) -> bool:
+    """Whether a label names an interviewer: "Q", "Question", "MODERATOR", "Q Mr. President"."""
+    return bool(_label_words(label) & _INTERVIEWER_WORDS)
 
 
 def _interviewer_labels(text: str, turns: list[Turn]) -> set[str]:
-    def words(label: str) -> set[str]:
-        return {w.strip(".,'’").lower() for w in label.split()}
-
     labels = {t.label for t in turns if t.label}
-    named = {label for label in labels if words(label) & _INTERVIEWER_WORDS}
+    named = {label for label in labels if _asks(label)}
     # "ANDERSON COOPER, CNN ANCHOR:" is later just "COOPER:".
-    names = {w for label in named for w in words(label) - _INTERVIEWER_WORDS if len(w) > 2}
-    aliases = {label for label in labels if words(label) <= names}
+    names = {w for label in named for w in _label_words(label) - _INTERVIEWER_WORDS if len(w) > 2}
+    aliases = {label for label in labels if _label_words(label) <= names}
     if named:
         return named | aliases
     asks: Counter[str] = Counter()

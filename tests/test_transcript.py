@@ -79,6 +79,25 @@ def test_bare_q_with_one_space_opens_a_question():
     assert paras[4][0].question.startswith("I mean, basically the U.S. economy")
 
 
+def test_labels_in_a_briefing_written_in_capitals():
+    _, t, paras = paragraphs(FIXTURES / "briefing_mixed_labels.md")
+    assert t.speakers == ["Ms. Psaki", "Secretary Blinken"]  # not "Vaccinations"
+    assert [(p.speaker, p.turn, p.paragraph) for p, _ in paras] == [
+        ("Ms. Psaki", 0, 1),  # a label right after the page header, with no blank line
+        ("Ms. Psaki", 1, 1),  # after a question that runs on to the line before it
+        ("Ms. Psaki", 1, 2),  # "Vaccinations:" heads a paragraph of her answer
+        ("Secretary Blinken", 2, 1),  # a guest in title case who speaks twice is a speaker
+        ("Secretary Blinken", 3, 1),
+        ("Ms. Psaki", 4, 1),
+    ]
+    assert paras[2][1].startswith("Vaccinations: we will ship")
+    assert paras[3][0].question == "What about Iran?"  # "Question:" asks, in any case
+    assert (
+        " ".join(paras[1][0].question.split())
+        == "Jen, what will the summit decide about the harbour ferries, Jen"
+    )
+
+
 def test_no_speaker_labels_is_unattributed_with_warning():
     _, t, paras = paragraphs(FIXTURES / "no_speakers.txt")
     assert t.warnings and "no speaker labels" in t.warnings[0]

@@ -333,17 +333,15 @@ class Store:
         old = self.collection.get(where={"source": source}, include=["documents", "embeddings"])
         # A vector depends on the text alone: passages that an edit or a new parser left as they
         # were keep theirs, so re-ingesting embeds only what changed.
-        vectors = {
-            text: list(map(float, v)) for text, v in zip(old["documents"], old["embeddings"], strict=True)
-        }
+        vectors = dict(zip(old["documents"], old["embeddings"], strict=True))
         for i in range(0, len(passages), _BATCH):
             batch = passages[i : i + _BATCH]
-            new = list({p.text for p in batch if p.text not in vectors})
+            new = list(dict.fromkeys(p.text for p in batch if p.text not in vectors))
             if new:
-                vectors.update(zip(new, self.embedder.embed(new).tolist(), strict=True))
+                vectors.update(zip(new, self.embedder.embed(new), strict=True))
             self.collection.upsert(
                 ids=[p.id for p in batch],
-                embeddings=[vectors[p.text] for p in batch],
+                embeddings=np.asarray([vectors[p.text] for p in batch], dtype=np.float32),
                 documents=[p.text for p in batch],
                 metadatas=[to_metadata(p, digest, len(passages)) for p in batch],
             )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 import pysbd
 
 logger = logging.getLogger(__name__)
+_LONE_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +24,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     ``text[start:end]`` is always verbatim. Text pysbd cannot place stays in the
     previous span rather than being lost.
     """
+    # pysbd ends a sentence at every line break, and hard-wrapped transcripts break lines
+    # mid-sentence. A lone line break becomes a space: same length, so the spans found in the
+    # flattened text slice ``text`` too.
+    text = _LONE_LINE_BREAK.sub(" ", text)
     spans: list[tuple[int, int]] = []
     pos = 0
     for sentence in _segmenter().segment(text):

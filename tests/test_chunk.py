@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from conftest import BUNDLED, collapse
 
-from ingest import read_passages
+from ingest import read_passages, sentence_spans
 from ingest.chunk import count_tokens, split_paragraph
 
 LONG = " ".join(f"Sentence number {i} talks about the harbour and the ships in it." for i in range(40))
@@ -46,3 +46,17 @@ def test_bundled_passages_are_verbatim_and_fit_the_model(embedder):
         assert p.speaker == "Sergey Lavrov"
         assert count_tokens(p.text) <= 160
     assert len({p.id for p in parsed.passages}) == len(parsed.passages)
+
+
+def test_a_line_break_in_hard_wrapped_text_does_not_end_a_sentence():
+    text = (
+        "Well, I think a vaccine passport is something that’s been\n"
+        "designated by the — or an idea coming from the airlines.  What I’m\n"
+        "conveying is there are lots of ideas.\n\nWe welcome those."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Well, I think a vaccine passport is something that’s been\n"
+        "designated by the — or an idea coming from the airlines.",
+        "What I’m\nconveying is there are lots of ideas.",
+        "We welcome those.",
+    ]

@@ -43,9 +43,10 @@ def answer_text(answer: Answer) -> str:
         lines.append(f"[{rank}] {citation_line(quote)} · score {quote.score:.2f}")
         if quote.passage.question:
             lines.append(f"    Q: {_shorten(quote.passage.question)}")
-        lines.append(f"    “{quote.text}”")
+        # Hard-wrapped sources keep their line breaks in the quote; here they would break the layout.
+        lines.append(f"    “{' '.join(quote.text.split())}”")
         for h in quote.highlight:
-            lines.append(f"    >> {h}")
+            lines.append(f"    >> {' '.join(h.split())}")
         lines.append("")
     return "\n".join(lines).rstrip()
 

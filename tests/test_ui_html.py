@@ -8,6 +8,7 @@ from conftest import FIXTURES
 
 from bot.answer import Answer, Quote
 from bot.context import context_of
+from bot.render import answer_text
 from bot.ui_html import (
     answer_html,
     context_html,
@@ -193,3 +194,10 @@ def test_a_good_upload_is_staged_under_its_base_name(tmp_path):
         assert re.search(r"quotebot-upload-", str(staged.parent))
     finally:
         shutil.rmtree(staged.parent)
+
+
+def test_terminal_answer_reflows_a_hard_wrapped_quote():
+    p = passage(text="First sentence runs\non to the next line. Second one here.")
+    out = answer_text(Answer("q", True, (quote(p, 0.8, ("First sentence runs\non to the next line.",)),)))
+    assert "    “First sentence runs on to the next line. Second one here.”" in out.splitlines()
+    assert "    >> First sentence runs on to the next line." in out.splitlines()

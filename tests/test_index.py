@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
-from ingest import Passage, passage_id
+from ingest import Passage, passage_id, sentence_spans
+from vectorstore import index as index_module
 from vectorstore.index import DerivedIndex, acronyms, tokenize
 
 
@@ -89,3 +93,28 @@ def test_a_question_names_speakers_by_their_surname(embedder):
     # a heading taken for a speaker; a one-word label, which may as well be a place.
     assert index.named_speakers("How much rice does Russia export?") == []
     assert index.named_speakers("Young people in Russia and Clinton?") == []
+
+
+def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, monkeypatch):
+    asked = ["Will the treaty be extended? It expires soon.", "What about sanctions?"]
+    passages = [replace(_passage(f"Answer number {i}.", i), question=asked[i % 2]) for i in range(4)]
+    first = DerivedIndex("a", passages, embedder, tmp_path)
+    assert len(first.questions.vectors) == 3  # one row per sentence of each distinct question
+
+    # A rebuild with one new question splits and embeds that question only.
+    split: list[str] = []
+    monkeypatch.setattr(
+        index_module, "sentence_spans", lambda text: split.append(text) or sentence_spans(text)
+    )
+    embedded: list[str] = []
+    embed = embedder.embed
+    monkeypatch.setattr(embedder, "embed", lambda texts: embedded.extend(texts) or embed(texts))
+    more = [*passages, replace(_passage("Answer five.", 5), question="And students?")]
+    second = DerivedIndex("b", more, embedder, tmp_path)
+    assert split == ["And students?"] and embedded == ["And students?"]
+    for text in asked:
+        i, j = first.questions.texts.index(text), second.questions.texts.index(text)
+        np.testing.assert_array_equal(
+            first.questions.vectors[first.questions.owner == i],
+            second.questions.vectors[second.questions.owner == j],
+        )

@@ -205,39 +205,51 @@ def _surnames(speakers: set[str], passages: Sequence[Passage]) -> dict[str, set[
 
 
 def _question_vectors(passages: Sequence[Passage], embedder: Embedder, cache: Path | None) -> QuestionVectors:
+    """The sentence vectors of each distinct interviewer question, saved beside the store by
+    question, so that a rebuild neither splits nor embeds a question it has seen before."""
     texts = sorted({p.question for p in passages if p.question})
-    sentences: list[str] = []
-    owner: list[int] = []
-    for i, text in enumerate(texts):
-        for s, e in sentence_spans(text):
-            sentences.append(text[s:e])
-            owner.append(i)
-    vectors = _embed_cached(sentences, embedder, cache)
-    return QuestionVectors(texts, vectors, np.array(owner, dtype=np.int64))
-
-
-def _embed_cached(texts: list[str], embedder: Embedder, cache: Path | None) -> np.ndarray:
-    """Embed ``texts``, reusing vectors saved beside the store so a rebuild embeds only new text."""
     keys = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
-    saved: dict[str, np.ndarray] = {}
     file = cache / f"question-vectors-{embedder.dimension}.npz" if cache else None
-    if file is not None and file.exists():
-        try:
-            with np.load(file) as data:
-                saved = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("ignoring unreadable vector cache %s: %s", file, exc)
-    missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if k not in saved})
+    saved = _load_vectors(file)
+    missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in saved]
     if missing:
-        logger.info("embedding %d interviewer question sentences", len(missing))
-        fresh = embedder.embed([t for _, t in missing])
-        saved.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+        logger.info("embedding the sentences of %d interviewer questions", len(missing))
+        spans = [(k, t[a:b]) for k, t in missing for a, b in sentence_spans(t)]
+        fresh = embedder.embed([sentence for _, sentence in spans])
+        rows_of: dict[str, list[int]] = {}
+        for i, (k, _) in enumerate(spans):
+            rows_of.setdefault(k, []).append(i)
+        saved.update((k, fresh[rows_of.get(k, [])]) for k, _ in missing)
         if file is not None:
-            try:
-                file.parent.mkdir(parents=True, exist_ok=True)
-                np.savez(file, keys=np.array(keys), vectors=np.stack([saved[k] for k in keys]))
-            except OSError as exc:
-                logger.warning("cannot save the vector cache %s: %s", file, exc)
-    if not keys:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    return np.stack([saved[k] for k in keys]).astype(np.float32)
+            _save_vectors(file, {k: saved[k] for k in keys})
+    rows = [saved[k] for k in keys]
+    owner = np.repeat(np.arange(len(keys)), [len(r) for r in rows])
+    vectors = np.concatenate(rows) if rows else np.zeros((0, embedder.dimension))
+    return QuestionVectors(texts, vectors.astype(np.float32), owner.astype(np.int64))
+
+
+def _load_vectors(file: Path | None) -> dict[str, np.ndarray]:
+    """Saved vectors by key; a key may own several rows (one per sentence)."""
+    if file is None or not file.exists():
+        return {}
+    try:
+        with np.load(file) as data:
+            keys, vectors = data["keys"].tolist(), data["vectors"]
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("ignoring unreadable vector cache %s: %s", file, exc)
+        return {}
+    rows: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        rows.setdefault(k, []).append(i)
+    return {k: vectors[i] for k, i in rows.items()}
+
+
+def _save_vectors(file: Path, saved: dict[str, np.ndarray]) -> None:
+    if not saved:
+        return
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array([k for k, rows in saved.items() for _ in rows])
+        np.savez(file, keys=keys, vectors=np.concatenate(list(saved.values())))
+    except OSError as exc:
+        logger.warning("cannot save the vector cache %s: %s", file, exc)

@@ -269,7 +269,7 @@ def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
     counts = Counter(named)
     # Where speakers are labelled in capitals ("MS. PSAKI:", "Mr. KIRBY:"), a one-off title-case
     # phrase before a colon heads part of a statement ("Vaccinations:", "On Afghanistan:") or
-    # quotes someone ("Jack Lew: “…”"); it is no speaker, unless it asks or answers a question.
+    # quotes someone ("Jack Lew: “…”"); it is no speaker, unless it names an interviewer.
     in_capitals = len(named) >= 3 and sum(map(_in_capitals, named)) > len(named) / 2
     turns: list[Turn] = [Turn(None)]
     for p, label in zip(paragraphs, labels, strict=True):

@@ -215,16 +215,13 @@ def _question_vectors(passages: Sequence[Passage], embedder: Embedder, cache: Pa
     if missing:
         logger.info("embedding the sentences of %d interviewer questions", len(missing))
         spans = [(k, t[a:b]) for k, t in missing for a, b in sentence_spans(t)]
-        fresh = embedder.embed([sentence for _, sentence in spans])
-        rows_of: dict[str, list[int]] = {}
-        for i, (k, _) in enumerate(spans):
-            rows_of.setdefault(k, []).append(i)
-        saved.update((k, fresh[rows_of.get(k, [])]) for k, _ in missing)
+        saved.update(_by_key([k for k, _ in spans], embedder.embed([sentence for _, sentence in spans])))
         if file is not None:
-            _save_vectors(file, {k: saved[k] for k in keys})
-    rows = [saved[k] for k in keys]
+            _save_vectors(file, {k: saved[k] for k in keys if k in saved})
+    none = np.zeros((0, embedder.dimension), dtype=np.float32)
+    rows = [saved.get(k, none) for k in keys]
     owner = np.repeat(np.arange(len(keys)), [len(r) for r in rows])
-    vectors = np.concatenate(rows) if rows else np.zeros((0, embedder.dimension))
+    vectors = np.concatenate(rows) if rows else none
     return QuestionVectors(texts, vectors.astype(np.float32), owner.astype(np.int64))
 
 
@@ -238,6 +235,11 @@ def _load_vectors(file: Path | None) -> dict[str, np.ndarray]:
     except (OSError, ValueError, KeyError) as exc:
         logger.warning("ignoring unreadable vector cache %s: %s", file, exc)
         return {}
+    return _by_key(keys, vectors)
+
+
+def _by_key(keys: list[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows of ``vectors`` grouped by the key of each row, in order."""
     rows: dict[str, list[int]] = {}
     for i, k in enumerate(keys):
         rows.setdefault(k, []).append(i)

@@ -1,26 +1,29 @@
-"""Fit the fusion weights and bias by logistic regression on tuning files; print them.
+"""Fit the fusion weights, bias and pool weight by logistic regression on tuning files; print them.
 
     PYTHONPATH=. python benchmarks/fit_weights.py \
         --fit SEED_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
-        --fit DISTRACTOR_STORE tests/eval/tuning.jsonl \
-        --check SEED_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl \
-        --check DISTRACTOR_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl
+        --pool MID_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
+        --pool DISTRACTOR_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
+        --check SEED_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl
 
-Each ``--fit``/``--check`` names a store and question files asked of it; fitting on the seed
-store and on a distractor store (``benchmarks/distractors.py`` builds one) together gives
-weights that hold up both when the transcripts are few and when they are many.
+Each ``--fit``/``--pool``/``--check`` names a store and question files asked of it
+(``benchmarks/distractors.py`` builds larger stores). The defaults in bot/settings.py come from
+the command above, with the seed plus the samples and the February 2021 briefings as MID_STORE
+(5,470 passages) and the seed plus the samples and the January–September 2021 briefings as
+DISTRACTOR_STORE (35,473).
 
-Every candidate passage of every answerable question is one example (1 when it holds the gold
-span); the candidates of unanswerable questions are all negatives. The logit is then rescaled so
-that the best candidate's score is the chance that it holds the answer. The fitted weights are
-the defaults in bot/settings.py; ``--check`` reports passage-level hit@1/3 and the score gap between
-answerable and unanswerable questions on other files, with the weights just fitted.
+Every candidate passage of every ``--fit`` answerable question is one example (1 when it holds
+the gold span); the candidates of unanswerable questions are all negatives. The logit is then
+rescaled so that the best candidate's score is the chance that it holds the answer, on the
+``--fit`` and ``--pool`` questions together, with the log of each question's pool beside it: how
+much less a match says when more passages could have made it. ``--check`` reports passage-level
+hit@1/3 and the score gap between answerable and unanswerable questions on other files.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,22 +34,34 @@ from bot.evaluate import collapse, load_cases
 from bot.retrieve import FEATURES, fuse
 
 
-def examples(bot: Bot, file: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
+@dataclass(frozen=True)
+class Example:
+    kind: str
+    x: np.ndarray  # the candidates' signals, one row each
+    y: np.ndarray  # whether each candidate holds the gold span
+    pool: int  # how many passages the question could be answered from
+
+
+def examples(bot: Bot, file: Path) -> list[Example]:
     out = []
     for case in load_cases(file):
         ranked = bot.rank(case.question, case.history)
         x = np.array([[c.signals[n] for n in FEATURES] for c in ranked])
         gold = collapse(case.gold) if case.gold else None
         y = np.array([bool(gold) and gold in collapse(c.passage.text) for c in ranked])
-        out.append((case.kind, x, y))
+        out.append(Example(case.kind, x, y, ranked[0].pool if ranked else 1))
     return out
 
 
-def report(name: str, data: list[tuple[str, np.ndarray, np.ndarray]], weights: dict, bias: float) -> None:
+def report(name: str, data: list[Example], weights: dict, bias: float, pool_weight: float) -> None:
     top1 = top3 = 0
     answerable, unanswerable = [], []
-    for kind, x, y in data:
-        scores = fuse({n: x[:, i] for i, n in enumerate(FEATURES)}, weights, bias)
+    for e in data:
+        kind, x, y = e.kind, e.x, e.y
+        if not len(x):
+            continue
+        features = {n: x[:, i] for i, n in enumerate(FEATURES)}
+        scores = fuse(features, weights, bias + pool_weight * np.log(e.pool))
         order = np.argsort(-scores)
         if kind == "unanswerable":
             unanswerable.append(scores.max())
@@ -67,35 +82,52 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fit", nargs="+", action="append", required=True, metavar=("STORE", "FILE"))
     parser.add_argument("--check", nargs="+", action="append", default=[], metavar=("STORE", "FILE"))
+    parser.add_argument(
+        "--pool",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar=("STORE", "FILE"),
+        help="questions asked of a store of another size, to fit how scores fall as the pool grows",
+    )
     parser.add_argument("-C", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args()
     bots: dict[str, Bot] = {}
 
-    def asked(store: str, files: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    def asked(store: str, files: list[str]) -> list[Example]:
         if store not in bots:
-            bots[store] = Bot(replace(Settings(store=Path(store)), rerank_depth=1000))
+            bots[store] = Bot(replace(Settings(store=Path(store)), rerank_depth=1000, weight_pool=0.0))
         return [example for file in files for example in examples(bots[store], Path(file))]
 
     train = [example for store, *files in args.fit for example in asked(store, files)]
-    x = np.vstack([x for _, x, _ in train])
-    y = np.concatenate([y for _, _, y in train])
-    model = LogisticRegression(C=args.C, max_iter=5000).fit(x, y)
+    model = LogisticRegression(C=args.C, max_iter=5000).fit(
+        np.vstack([e.x for e in train if len(e.x)]), np.concatenate([e.y for e in train])
+    )
     # Each candidate's probability of holding the answer understates the chance that the best
     # one does (gold spans share candidates; near-duplicates split the mass), so the logit is
-    # rescaled to fit that chance on the same questions (Platt scaling). The order is unchanged.
-    top_logit = np.array([model.decision_function(x).max() if len(x) else -10.0 for _, x, _ in train])
+    # rescaled to fit that chance (Platt scaling), with the log of the pool the question is
+    # answered from beside it when the questions come from stores of different sizes. The order
+    # of one question's candidates is unchanged.
+    calibration = train + [example for store, *files in args.pool for example in asked(store, files)]
+    logits = [model.decision_function(e.x) if len(e.x) else np.array([-10.0]) for e in calibration]
+    top_logit = np.array([z.max() for z in logits])
     top_right = np.array(
-        [bool(len(x)) and bool(y[np.argmax(model.decision_function(x))]) for _, x, y in train]
+        [bool(len(e.x)) and bool(e.y[np.argmax(z)]) for e, z in zip(calibration, logits, strict=True)]
     )
-    platt = LogisticRegression(C=100.0).fit(top_logit[:, None], top_right)
+    log_pool = np.log([e.pool for e in calibration])
+    by_pool = len(set(log_pool)) > 1
+    platt = LogisticRegression(C=100.0).fit(
+        np.column_stack([top_logit, log_pool]) if by_pool else top_logit[:, None], top_right
+    )
     scale, shift = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    pool_weight = round(float(platt.coef_[0][1]), 3) if by_pool else 0.0
     weights = dict(zip(FEATURES, (round(scale * float(w), 2) for w in model.coef_[0]), strict=True))
     bias = round(scale * float(model.intercept_[0]) + shift, 2)
-    print("weights", weights, "bias", bias)
-    report("fit", train, weights, bias)
-    for store, *files in args.check:
+    print("weights", weights, "bias", bias, "pool weight", pool_weight)
+    report("fit", train, weights, bias, pool_weight)
+    for store, *files in args.pool + args.check:
         for file in files:
-            report(f"{Path(store).name}/{Path(file).name}", asked(store, [file]), weights, bias)
+            report(f"{Path(store).name}/{Path(file).name}", asked(store, [file]), weights, bias, pool_weight)
 
 
 if __name__ == "__main__":

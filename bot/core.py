@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -83,6 +84,8 @@ class Candidate:
     sentences: Sentences
     sentence_similarities: np.ndarray
     query: Query
+    pool: int
+    """How many passages the question could be answered from (the store, or what its filters allow)."""
 
 
 class Bot:
@@ -151,6 +154,10 @@ class Bot:
         source_list = list(sources) if sources else None
         speaker_list = list(speakers) if speakers else query.speakers or None
         allowed = index.mask(source_list, speaker_list)
+        pool = int(allowed.sum())
+        # The best of many passages matches well by chance more often than the best of a few, so
+        # the same signals say less in a larger pool: the score falls with the pool's size.
+        bias = s.fusion_bias + s.weight_pool * math.log(max(pool, 1))
 
         dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
         similarity = {p.id: sim for p, sim in dense}
@@ -179,7 +186,7 @@ class Bot:
             ).astype(np.float32),
         }
         weights = s.fusion_weights()
-        first = fuse(features, weights, s.fusion_bias)
+        first = fuse(features, weights, bias)
         order = np.argsort(-first, kind="stable")[: max(s.rerank_depth, depth)]
         candidates = []
         best = [index.passages[rows[j]] for j in order]
@@ -188,10 +195,8 @@ class Bot:
             signals = {name: float(values[j]) for name, values in features.items()}
             if len(sims):
                 signals["sentence"] = max(float(sims.max()), signals["passage"])
-            candidates.append(Candidate(passage, signals, 0.0, sentences, sims, query))
-        final = fuse(
-            {n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, weights, s.fusion_bias
-        )
+            candidates.append(Candidate(passage, signals, 0.0, sentences, sims, query, pool))
+        final = fuse({n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, weights, bias)
         ranked = [replace(c, score=float(score)) for c, score in zip(candidates, final, strict=True)]
         return sorted(ranked, key=lambda c: -c.score)
 

@@ -30,22 +30,24 @@ class Settings:
     """A Chroma server (http://host:port) to use instead of the embedded store."""
     top_k: int = 3
     """How many quotes an answer shows."""
-    min_score: float = 0.28
+    min_score: float = 0.22
     """Below this top score the bot says nothing answers confidently (chosen on held-out questions)."""
     candidates: int = 100
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
     """How many of the best candidates are re-scored sentence by sentence."""
-    weight_passage: float = 3.08
+    weight_passage: float = 3.34
     """Fusion weight of the question-passage cosine."""
-    weight_sentence: float = 4.07
+    weight_sentence: float = 4.41
     """Fusion weight of the best question-sentence cosine."""
-    weight_lexical: float = 1.02
+    weight_lexical: float = 1.1
     """Fusion weight of the BM25 score (as a share of the most BM25 gives the question's words)."""
-    weight_coverage: float = 2.78
+    weight_coverage: float = 3.01
     """Fusion weight of the share of the question's words the passage uses."""
-    fusion_bias: float = -4.38
+    fusion_bias: float = -4.24
     """Intercept of the fused score's logistic."""
+    weight_pool: float = -0.203
+    """Change of the fused logit per e-fold of passages a question could be answered from."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
     highlight_asked_weight: float = 0.0

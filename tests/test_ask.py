@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
@@ -134,6 +135,27 @@ def test_scores_are_calibrated_probabilities(bundled_bot):
     strong = bundled_bot.ask("How many cross year events are planned for 2021?").quotes[0].score
     weak = bundled_bot.ask("What is the tallest mountain in Africa?").quotes[0].score
     assert 0.0 <= weak < bundled_bot.settings.min_score <= strong <= 1.0
+
+
+def test_a_larger_pool_lowers_the_score(make_bot):
+    """The best of many passages matches well by chance more often than the best of a few, so
+    the same passage scores lower when more passages could have answered."""
+    bot = make_bot()
+    bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+    question = "How many cross year events are planned for 2021?"
+    everywhere = bot.rank(question)[0]
+    lavrov_only = bot.rank(question, sources=[BUNDLED.name])[0]
+    assert everywhere.passage == lavrov_only.passage
+    assert everywhere.signals == lavrov_only.signals
+    assert lavrov_only.pool < everywhere.pool
+
+    def logit(p: float) -> float:
+        return math.log(p / (1.0 - p))
+
+    drop = logit(lavrov_only.score) - logit(everywhere.score)
+    expected = -bot.settings.weight_pool * math.log(everywhere.pool / lavrov_only.pool)
+    assert drop > 0
+    assert drop == pytest.approx(expected, rel=1e-3)
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

@@ -161,7 +161,9 @@ class Bot:
 
         dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
         similarity = {p.id: sim for p, sim in dense}
-        bm25 = query.lexical(index.lexical_scores)
+        unused = index.unused(set(query.tokens) | set(query.context_tokens), allowed)
+        idf = partial(index.idf, unused=unused)
+        bm25 = query.lexical(partial(index.lexical_scores, unused=unused))
         bm25[~allowed] = 0.0
         asked = index.question_similarity(query.vector)
         picked = {i for i in (index.position.get(p.id) for p, _ in dense) if i is not None and allowed[i]}
@@ -179,10 +181,7 @@ class Bot:
             "sentence": passage_sim.copy(),  # refined below for the best candidates
             "lexical": bm25[rows],
             "coverage": np.array(
-                [
-                    query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=index.idf))
-                    for i in rows
-                ]
+                [query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=idf)) for i in rows]
             ).astype(np.float32),
         }
         weights = s.fusion_weights()

@@ -36,17 +36,17 @@ class Settings:
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
     """How many of the best candidates are re-scored sentence by sentence."""
-    weight_passage: float = 3.34
+    weight_passage: float = 3.37
     """Fusion weight of the question-passage cosine."""
-    weight_sentence: float = 4.41
+    weight_sentence: float = 4.46
     """Fusion weight of the best question-sentence cosine."""
-    weight_lexical: float = 1.1
+    weight_lexical: float = 1.12
     """Fusion weight of the BM25 score (as a share of the most BM25 gives the question's words)."""
-    weight_coverage: float = 3.01
+    weight_coverage: float = 3.04
     """Fusion weight of the share of the question's words the passage uses."""
-    fusion_bias: float = -4.24
+    fusion_bias: float = -4.2
     """Intercept of the fused score's logistic."""
-    weight_pool: float = -0.203
+    weight_pool: float = -0.215
     """Change of the fused logit per e-fold of passages a question could be answered from."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""

@@ -73,6 +73,25 @@ def test_lexical_scores_keep_a_weak_match_weak(embedder):
     assert 0 < diluted < alone / 2
 
 
+def test_words_the_filtered_passages_never_use_weigh_the_most(embedder):
+    index = DerivedIndex(
+        "fp",
+        [
+            _passage("Relations with China are the best they have ever been.", 1),
+            _passage("Relations with Japan are warming, and trade with Japan grows.", 2, "Other Minister"),
+        ],
+        embedder,
+    )
+    question = tokenize("How are relations with Japan?")
+    everyone = index.mask(None, None)
+    lavrov = index.mask(None, ["Sergey Lavrov"])
+    assert index.unused(question, everyone) == frozenset()
+    assert index.unused(question, lavrov) == {"japan"}
+    # Lavrov never mentions Japan: to his passages it weighs as much as a word nobody uses.
+    assert index.idf("japan", {"japan"}) == index.idf("cryptocurrency") > index.idf("japan")
+    assert index.lexical_scores(question, {"japan"})[0] < index.lexical_scores(question)[0]
+
+
 def test_implied_initials_count_only_where_a_passage_uses_them(embedder):
     index = DerivedIndex("fp", [_passage("Washington was joined by the EU.", 1)], embedder)
     assert "EU" in index.query_tokens("What did the European Union do?")

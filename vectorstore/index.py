@@ -11,7 +11,7 @@ import hashlib
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -107,31 +107,42 @@ class DerivedIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
-    def idf(self, word: str) -> float:
-        """Inverse document frequency; a word the corpus never uses weighs the most."""
+    def idf(self, word: str, unused: Collection[str] = ()) -> float:
+        """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,
+        weighs the most."""
         n = len(self.passages)
-        return math.log((n + 1) / (self.doc_freq.get(word, 0) + 0.5))
+        return math.log((n + 1) / ((0 if word in unused else self.doc_freq.get(word, 0)) + 0.5))
 
-    def lexical_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+    def unused(self, words: Collection[str], allowed: np.ndarray) -> frozenset[str]:
+        """The ``words`` that no passage the filters allow uses, where the filters leave some out:
+        "What did Lavrov say about Japan?" is about something Lavrov never mentions, however often
+        the other speakers in the store do."""
+        if not (self.answers & ~allowed).any():
+            return frozenset()
+        rows = np.flatnonzero(allowed)
+        return frozenset(w for w in words if not any(w in self.token_sets[i] for i in rows))
+
+    def lexical_scores(self, query_tokens: Sequence[str], unused: Collection[str] = ()) -> np.ndarray:
         """BM25 score of every passage as a share of the most BM25 can give the question's words
         (the sum of their IDFs), so in [0, 1); zeros when no question word is in the vocabulary.
 
         Dividing by the best score instead would give full marks to a passage that shares only one
         common verb with the question whenever nothing matches better. A question word no passage
         uses counts in that most at the highest IDF: without it, "How many nuclear warheads does
-        Russia have?" would be scored on "Russia" alone, and score well.
+        Russia have?" would be scored on "Russia" alone, and score well. So does a word among
+        ``unused`` (see :meth:`unused`).
         """
         words = list(dict.fromkeys(query_tokens))
         known = [t for t in words if t in self.bm25.vocab_dict]
         if not known or not self.passages:
             return np.zeros(len(self.passages), dtype=np.float32)
         scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
-        return scores / sum(self._bm25_idf(t) for t in words)
+        return scores / sum(self._bm25_idf(t, unused) for t in words)
 
-    def _bm25_idf(self, word: str) -> float:
+    def _bm25_idf(self, word: str, unused: Collection[str] = ()) -> float:
         """The IDF bm25s weighs ``word`` by (Lucene's): a term's BM25 score approaches it as the
         term repeats."""
-        df = self.doc_freq.get(word, 0)
+        df = 0 if word in unused else self.doc_freq.get(word, 0)
         return math.log(1.0 + (len(self.passages) - df + 0.5) / (df + 0.5))
 
     def question_similarity(self, vector: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ class Example:
     kind: str
     x: np.ndarray  # the candidates' signals, one row each
     y: np.ndarray  # whether each candidate holds the gold span
-    pool: int  # how many passages the question could be answered from
+    pool: int  # how many passages the question could be answered from (0 when none is proposed)
 
 
 def examples(bot: Bot, file: Path) -> list[Example]:
@@ -49,7 +49,7 @@ def examples(bot: Bot, file: Path) -> list[Example]:
         x = np.array([[c.signals[n] for n in FEATURES] for c in ranked])
         gold = collapse(case.gold) if case.gold else None
         y = np.array([bool(gold) and gold in collapse(c.passage.text) for c in ranked])
-        out.append(Example(case.kind, x, y, ranked[0].pool if ranked else 1))
+        out.append(Example(case.kind, x, y, ranked[0].pool if ranked else 0))
     return out
 
 
@@ -106,16 +106,15 @@ def main() -> None:
     # Each candidate's probability of holding the answer understates the chance that the best
     # one does (gold spans share candidates; near-duplicates split the mass), so the logit is
     # rescaled to fit that chance (Platt scaling), with the log of the pool the question is
-    # answered from beside it when the questions come from stores of different sizes. The order
-    # of one question's candidates is unchanged.
-    calibration = train + [example for store, *files in args.pool for example in asked(store, files)]
-    logits = [model.decision_function(e.x) if len(e.x) else np.array([-10.0]) for e in calibration]
+    # answered from beside it when --pool adds stores of other sizes. The order of one
+    # question's candidates is unchanged. A question with no candidate has no best one to scale.
+    pooled = train + [example for store, *files in args.pool for example in asked(store, files)]
+    calibration = [e for e in pooled if len(e.x)]
+    logits = [model.decision_function(e.x) for e in calibration]
     top_logit = np.array([z.max() for z in logits])
-    top_right = np.array(
-        [bool(len(e.x)) and bool(e.y[np.argmax(z)]) for e, z in zip(calibration, logits, strict=True)]
-    )
+    top_right = np.array([bool(e.y[np.argmax(z)]) for e, z in zip(calibration, logits, strict=True)])
     log_pool = np.log([e.pool for e in calibration])
-    by_pool = len(set(log_pool)) > 1
+    by_pool = bool(args.pool)
     platt = LogisticRegression(C=100.0).fit(
         np.column_stack([top_logit, log_pool]) if by_pool else top_logit[:, None], top_right
     )

@@ -81,6 +81,11 @@ class Settings:
                 f"candidates and rerank_depth must be at least 1; they are {self.candidates} "
                 f"and {self.rerank_depth}."
             )
+        if self.weight_pool > 0.0:
+            raise QuotebotError(
+                f"weight_pool must be 0 or less (a larger pool cannot make a match more telling); "
+                f"it is {self.weight_pool}."
+            )
         if not 0.0 <= self.followup_weight < 1.0:
             raise QuotebotError(f"followup_weight must be in [0, 1); it is {self.followup_weight}.")
         if self.quote_words < 10:

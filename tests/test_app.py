@@ -68,6 +68,14 @@ def test_auth_setting_is_checked_and_hidden():
         Settings(auth="nopassword")
 
 
+def test_a_pool_weight_that_would_raise_scores_is_refused(monkeypatch):
+    monkeypatch.setenv("QUOTEBOT_WEIGHT_POOL", "0.1")
+    with pytest.raises(QuotebotError, match="weight_pool must be 0 or less"):
+        Settings.from_env()
+    monkeypatch.setenv("QUOTEBOT_WEIGHT_POOL", "0")
+    assert Settings.from_env().weight_pool == 0.0
+
+
 def test_serving_beyond_loopback_without_a_login_warns(caplog):
     with caplog.at_level(logging.WARNING):
         app.warn_if_exposed("127.0.0.1", None)

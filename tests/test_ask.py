@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
 
-from bot.retrieve import verbatim_segments
+from bot.retrieve import coverage, verbatim_segments
 from ingest.errors import EmptyQuestionError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
@@ -156,6 +157,21 @@ def test_a_larger_pool_lowers_the_score(make_bot):
     expected = -bot.settings.weight_pool * math.log(everywhere.pool / lavrov_only.pool)
     assert drop > 0
     assert drop == pytest.approx(expected, rel=1e-3)
+
+
+def test_a_word_only_other_sources_use_counts_as_never_used(make_bot):
+    """Filtered to the interview, "honey" weighs as a word nobody uses, however often the
+    beekeeper says it: the passages quoted are not credited for matching the rest."""
+    bot = make_bot()
+    bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+    index = bot.store.derived()
+    question = "What does he say about sanctions and honey?"
+    best = bot.rank(question, sources=[BUNDLED.name])[0]
+    tokens, words = best.query.tokens, index.token_sets[index.position[best.passage.id]]
+    assert "honey" in tokens and "honey" not in words
+    as_never_used = coverage(tokens, words, partial(index.idf, unused={"honey"}))
+    assert best.signals["coverage"] == pytest.approx(as_never_used)
+    assert as_never_used < coverage(tokens, words, index.idf)
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

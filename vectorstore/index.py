@@ -91,10 +91,12 @@ class DerivedIndex:
         self.bm25 = bm25s.BM25()
         if self.passages:
             self.bm25.index(tokens, show_progress=False)
-        self.doc_freq: dict[str, int] = {}
-        for doc in tokens:
+        rows: dict[str, list[int]] = {}
+        for i, doc in enumerate(tokens):
             for word in set(doc):
-                self.doc_freq[word] = self.doc_freq.get(word, 0) + 1
+                rows.setdefault(word, []).append(i)
+        self.postings = {word: np.array(found, dtype=np.int64) for word, found in rows.items()}
+        self.doc_freq = {word: len(found) for word, found in rows.items()}
         self.token_sets = [frozenset(doc) for doc in tokens]
         self.questions = _question_vectors(self.passages, embedder, cache)
         question_of = {q: i for i, q in enumerate(self.questions.texts)}
@@ -119,8 +121,8 @@ class DerivedIndex:
         the other speakers in the store do."""
         if not (self.answers & ~allowed).any():
             return frozenset()
-        rows = np.flatnonzero(allowed)
-        return frozenset(w for w in words if not any(w in self.token_sets[i] for i in rows))
+        none = np.zeros(0, dtype=np.int64)
+        return frozenset(w for w in words if not allowed[self.postings.get(w, none)].any())
 
     def lexical_scores(self, query_tokens: Sequence[str], unused: Collection[str] = ()) -> np.ndarray:
         """BM25 score of every passage as a share of the most BM25 can give the question's words

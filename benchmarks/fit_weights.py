@@ -93,11 +93,15 @@ def main() -> None:
     parser.add_argument("-C", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args()
     bots: dict[str, Bot] = {}
+    asked_before: dict[tuple[str, str], list[Example]] = {}
 
     def asked(store: str, files: list[str]) -> list[Example]:
         if store not in bots:
             bots[store] = Bot(replace(Settings(store=Path(store)), rerank_depth=1000, weight_pool=0.0))
-        return [example for file in files for example in examples(bots[store], Path(file))]
+        for file in files:
+            if (store, file) not in asked_before:
+                asked_before[store, file] = examples(bots[store], Path(file))
+        return [example for file in files for example in asked_before[store, file]]
 
     train = [example for store, *files in args.fit for example in asked(store, files)]
     model = LogisticRegression(C=args.C, max_iter=5000).fit(

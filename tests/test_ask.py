@@ -138,11 +138,18 @@ def test_scores_are_calibrated_probabilities(bundled_bot):
     assert 0.0 <= weak < bundled_bot.settings.min_score <= strong <= 1.0
 
 
-def test_a_larger_pool_lowers_the_score(make_bot):
-    """The best of many passages matches well by chance more often than the best of a few, so
-    the same passage scores lower when more passages could have answered."""
+@pytest.fixture
+def with_beekeeper(make_bot):
+    """A store holding the bundled interview and a beekeeper's."""
     bot = make_bot()
     bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+    return bot
+
+
+def test_a_larger_pool_lowers_the_score(with_beekeeper):
+    """The best of many passages matches well by chance more often than the best of a few, so
+    the same passage scores lower when more passages could have answered."""
+    bot = with_beekeeper
     question = "How many cross year events are planned for 2021?"
     everywhere = bot.rank(question)[0]
     lavrov_only = bot.rank(question, sources=[BUNDLED.name])[0]
@@ -159,11 +166,10 @@ def test_a_larger_pool_lowers_the_score(make_bot):
     assert drop == pytest.approx(expected, rel=1e-3)
 
 
-def test_a_word_only_other_sources_use_counts_as_never_used(make_bot):
+def test_a_word_only_other_sources_use_counts_as_never_used(with_beekeeper):
     """Filtered to the interview, "honey" weighs as a word nobody uses, however often the
     beekeeper says it: the passages quoted are not credited for matching the rest."""
-    bot = make_bot()
-    bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+    bot = with_beekeeper
     index = bot.store.derived()
     question = "What does he say about sanctions and honey?"
     best = bot.rank(question, sources=[BUNDLED.name])[0]
@@ -187,9 +193,8 @@ def test_filters_narrow_the_answer(bundled_bot):
     assert len(answer.quotes) == 2
 
 
-def test_a_question_naming_a_speaker_quotes_that_speaker(make_bot):
-    bot = make_bot()
-    bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+def test_a_question_naming_a_speaker_quotes_that_speaker(with_beekeeper):
+    bot = with_beekeeper
     bees = "How do you keep bees alive through the winter?"
     assert bot.ask(bees).quotes[0].passage.speaker == "Ruth Calder"
     # Lavrov never speaks of bees: his closest passages, declined, rather than the beekeeper's.

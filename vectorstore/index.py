@@ -91,13 +91,12 @@ class DerivedIndex:
         self.bm25 = bm25s.BM25()
         if self.passages:
             self.bm25.index(tokens, show_progress=False)
+        self.token_sets = [frozenset(doc) for doc in tokens]
         rows: dict[str, list[int]] = {}
-        for i, doc in enumerate(tokens):
-            for word in set(doc):
+        for i, words in enumerate(self.token_sets):
+            for word in words:
                 rows.setdefault(word, []).append(i)
         self.postings = {word: np.array(found, dtype=np.int64) for word, found in rows.items()}
-        self.doc_freq = {word: len(found) for word, found in rows.items()}
-        self.token_sets = [frozenset(doc) for doc in tokens]
         self.questions = _question_vectors(self.passages, embedder, cache)
         question_of = {q: i for i, q in enumerate(self.questions.texts)}
         self.question_index = np.array([question_of.get(p.question or "", -1) for p in self.passages])
@@ -113,7 +112,11 @@ class DerivedIndex:
         """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,
         weighs the most."""
         n = len(self.passages)
-        return math.log((n + 1) / ((0 if word in unused else self.doc_freq.get(word, 0)) + 0.5))
+        return math.log((n + 1) / (self._doc_freq(word, unused) + 0.5))
+
+    def _doc_freq(self, word: str, unused: Collection[str] = ()) -> int:
+        """How many passages use ``word``; none when it is among ``unused``."""
+        return 0 if word in unused else len(self.postings.get(word, ()))
 
     def unused(self, words: Collection[str], allowed: np.ndarray) -> frozenset[str]:
         """The ``words`` that no passage the filters allow uses, where the filters leave some out:
@@ -144,7 +147,7 @@ class DerivedIndex:
     def _bm25_idf(self, word: str, unused: Collection[str] = ()) -> float:
         """The IDF bm25s weighs ``word`` by (Lucene's): a term's BM25 score approaches it as the
         term repeats."""
-        df = 0 if word in unused else self.doc_freq.get(word, 0)
+        df = self._doc_freq(word, unused)
         return math.log(1.0 + (len(self.passages) - df + 0.5) / (df + 0.5))
 
     def question_similarity(self, vector: np.ndarray) -> np.ndarray:
@@ -171,7 +174,7 @@ class DerivedIndex:
         ("European Union" -> "EU") are kept only where a passage uses them, since a word no passage
         uses counts against every passage; an acronym the question types counts either way."""
         typed = set(_ACRONYM.findall(text))
-        return [t for t in tokenize(text) if not t.isupper() or t in typed or t in self.doc_freq]
+        return [t for t in tokenize(text) if not t.isupper() or t in typed or t in self.postings]
 
     def named_speakers(self, text: str) -> list[str]:
         """The speakers whose surname ``text`` names, capitalised ("What did Lavrov say …" ->

@@ -23,6 +23,8 @@ from bot.retrieve import (
     followup_weight,
     fuse,
     highlight_indices,
+    piece_match,
+    piece_weights,
     quote_window,
     runs,
     sentence_scores,
@@ -33,12 +35,13 @@ from bot.settings import Settings
 from ingest import Passage, sentence_spans
 from ingest.errors import EmptyQuestionError
 from vectorstore import Embedder, IngestReport, SourceInfo, Store
+from vectorstore.embedder import Pieces
 from vectorstore.index import tokenize
 
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-_SENTENCE_CACHE = 4096  # passages whose sentence vectors are kept in memory
+_SENTENCE_CACHE = 1024  # passages whose sentence and word-piece vectors are kept in memory (~120 kB each)
 _MORE_DEPTH = 50  # candidates ranked for "Tell me more" and the like
 
 
@@ -56,6 +59,10 @@ class Query:
     context_weight: float = 0.0
     speakers: list[str] = field(default_factory=list)
     """The speakers the question names (or the previous one, for a follow-up)."""
+    pieces: Pieces | None = None
+    """The question's word pieces in context."""
+    context_pieces: Pieces | None = None
+    """The previous question's."""
 
     def lexical(self, score: Callable[[list[str]], Any]) -> Any:
         """A lexical ``score`` of the question's own words, blended with the previous question's."""
@@ -64,14 +71,31 @@ class Query:
             return own
         return (1.0 - self.context_weight) * own + self.context_weight * score(self.context_tokens)
 
+    def matcher(self, idf: Callable[[str], float]) -> Callable[[np.ndarray], float]:
+        """The ``match`` signal of a passage's word-piece vectors: how closely they match the
+        question's topic words, each weighted by its IDF, blended with the previous question's."""
+
+        def side(text: str | None, pieces: Pieces | None, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            if text is None or pieces is None:
+                return np.zeros((0, 1), np.float32), np.zeros(0, np.float32)
+            weights = piece_weights(text, pieces.spans, set(tokens), idf)
+            return pieces.vectors[weights > 0], weights[weights > 0]
+
+        own = side(self.text, self.pieces, self.tokens)
+        before = side(self.context, self.context_pieces, self.context_tokens)
+        w = self.context_weight
+        return lambda passage: (1.0 - w) * piece_match(*own, passage) + w * piece_match(*before, passage)
+
 
 @dataclass(frozen=True)
 class Sentences:
-    """A passage's sentence spans, their unit vectors and their content words."""
+    """A passage's sentence spans, their unit vectors and their content words, and the vectors
+    of its word pieces in context."""
 
     spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray
     tokens: tuple[frozenset[str], ...]
+    pieces: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -179,6 +203,7 @@ class Bot:
         features = {
             "passage": passage_sim,
             "sentence": passage_sim.copy(),  # refined below for the best candidates
+            "match": np.zeros(len(rows), np.float32),  # measured below for the best candidates
             "lexical": bm25[rows],
             "coverage": np.array(
                 [query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=idf)) for i in rows]
@@ -189,11 +214,13 @@ class Bot:
         order = np.argsort(-first, kind="stable")[: max(s.rerank_depth, depth)]
         candidates = []
         best = [index.passages[rows[j]] for j in order]
+        match = query.matcher(idf)
         for j, passage, sentences in zip(order, best, self._sentences(best), strict=True):
             sims = sentences.vectors @ query.vector if len(sentences.spans) else np.zeros(0, np.float32)
             signals = {name: float(values[j]) for name, values in features.items()}
             if len(sims):
                 signals["sentence"] = max(float(sims.max()), signals["passage"])
+            signals["match"] = match(sentences.pieces)
             candidates.append(Candidate(passage, signals, 0.0, sentences, sims, query, pool))
         final = fuse({n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, weights, bias)
         ranked = [replace(c, score=float(score)) for c, score in zip(candidates, final, strict=True)]
@@ -204,16 +231,20 @@ class Bot:
         index = self.store.derived()
         tokens = self._topic_tokens(question)
         vector = self.embedder.embed([question])[0]
+        pieces = self.embedder.embed_pieces([question])[0]
         named = index.named_speakers(question)
         previous = _previous_question(history, self.settings.followup_weight, self._topic_tokens)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
-            return Query(question, vector, tokens, speakers=named)
+            return Query(question, vector, tokens, speakers=named, pieces=pieces)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
         before = self.embedder.embed([previous])[0]
         blended = blend(vector, before, weight)
         named = named or index.named_speakers(previous)
-        return Query(question, blended, tokens, previous, self._topic_tokens(previous), weight, named)
+        return Query(
+            question, blended, tokens, previous, self._topic_tokens(previous), weight, named,
+            pieces, self.embedder.embed_pieces([previous])[0],
+        )  # fmt: skip
 
     def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own
@@ -239,11 +270,14 @@ class Bot:
         spans = [sentence_spans(p.text) for p in missing]
         texts = [p.text[a:b] for p, found in zip(missing, spans, strict=True) for a, b in found]
         vectors = self.embedder.embed(texts)
+        pieces = self.embedder.embed_pieces([p.text for p in missing])
         start = 0
-        for p, found in zip(missing, spans, strict=True):
+        for p, found, passage_pieces in zip(missing, spans, pieces, strict=True):
             end = start + len(found)
             tokens = tuple(frozenset(tokenize(t)) for t in texts[start:end])
-            self._sentence_cache[p.id] = Sentences(tuple(found), vectors[start:end], tokens)
+            # Half precision halves the cache: a passage has up to 254 word pieces.
+            piece_vectors = passage_pieces.vectors.astype(np.float16)
+            self._sentence_cache[p.id] = Sentences(tuple(found), vectors[start:end], tokens, piece_vectors)
             start = end
         result = []
         for p in passages:

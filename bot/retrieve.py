@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
-from vectorstore.index import tokenize
+from vectorstore.index import WORD, tokenize
 
 ELLIPSIS = "[…]"
 
@@ -21,10 +21,12 @@ ELLIPSIS = "[…]"
 #   sentence - best cosine between the question and one sentence of the passage
 #   lexical  - BM25 score as a share of the most BM25 gives the question's words
 #   coverage - share of the question's content words (IDF-weighted) that the passage uses
+#   match    - how closely the passage's words, in context, match each of the question's topic
+#              words (late interaction: "hold on to" meets "preserve", "suffer" meets "hit hard")
 # The interviewer's question is not a signal of its own: every paragraph of a long answer shares
 # it, so it cannot tell them apart, and a passage with none (a statement, a speech) would gain
 # or lose by its absence. It proposes candidates and lends its words to the lexical signals.
-FEATURES = ("passage", "sentence", "lexical", "coverage")
+FEATURES = ("passage", "sentence", "lexical", "coverage", "match")
 
 
 def fuse(features: Mapping[str, np.ndarray], weights: Mapping[str, float], bias: float) -> np.ndarray:
@@ -51,6 +53,31 @@ def coverage(query_tokens: Sequence[str], doc_tokens: Collection[str], idf: Call
     if total <= 0.0:
         return 0.0
     return sum(idf(w) for w in words if w in doc_tokens) / total
+
+
+def piece_weights(
+    text: str, spans: Sequence[tuple[int, int]], topic_tokens: Collection[str], idf: Callable[[str], float]
+) -> np.ndarray:
+    """How much each word piece of ``text`` counts in :func:`piece_match`: the IDF of the topic
+    word it is part of, 0 for the pieces of other words (question words, names) and punctuation."""
+    words = []
+    for found in WORD.finditer(text):
+        tokens = [t for t in tokenize(found.group()) if t in topic_tokens]
+        if tokens:
+            words.append((found.start(), found.end(), max(idf(t) for t in tokens)))
+    return np.array(
+        [next((w for a, b, w in words if a <= start < b), 0.0) for start, _ in spans], dtype=np.float32
+    )
+
+
+def piece_match(query_vectors: np.ndarray, weights: np.ndarray, passage_vectors: np.ndarray) -> float:
+    """The ``weights``-weighted mean, over the question's word pieces, of each one's best cosine
+    with a word piece of the passage (both embedded in context)."""
+    total = float(weights.sum())
+    if total <= 0.0 or not len(passage_vectors):
+        return 0.0
+    best = (query_vectors @ np.asarray(passage_vectors, dtype=np.float32).T).max(axis=1)
+    return float(best @ weights) / total
 
 
 def sentence_scores(

@@ -36,17 +36,19 @@ class Settings:
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
     """How many of the best candidates are re-scored sentence by sentence."""
-    weight_passage: float = 3.37
+    weight_passage: float = 2.51
     """Fusion weight of the question-passage cosine."""
-    weight_sentence: float = 4.46
+    weight_sentence: float = 3.45
     """Fusion weight of the best question-sentence cosine."""
-    weight_lexical: float = 1.12
+    weight_lexical: float = 0.54
     """Fusion weight of the BM25 score (as a share of the most BM25 gives the question's words)."""
-    weight_coverage: float = 3.04
+    weight_coverage: float = 2.0
     """Fusion weight of the share of the question's words the passage uses."""
-    fusion_bias: float = -4.2
+    weight_match: float = 4.66
+    """Fusion weight of how closely the passage's words, in context, match the question's topic words."""
+    fusion_bias: float = -5.17
     """Intercept of the fused score's logistic."""
-    weight_pool: float = -0.215
+    weight_pool: float = -0.218
     """Change of the fused logit per e-fold of passages a question could be answered from."""
     highlight_lexical: float = 0.3
     """Weight of word overlap next to the cosine when choosing the sentence(s) to highlight."""
@@ -112,6 +114,7 @@ class Settings:
             "sentence": self.weight_sentence,
             "lexical": self.weight_lexical,
             "coverage": self.weight_coverage,
+            "match": self.weight_match,
         }
 
     @classmethod

@@ -16,7 +16,11 @@ SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
 @pytest.mark.parametrize(
     ("question", "gold"),
     [
-        ("What does Lavrov think about sanctions?", "Nothing good will ever come of sanctions"),
+        # A broad question: either statement of his view on sanctions answers it.
+        (
+            "What does Lavrov think about sanctions?",
+            ("Nothing good will ever come of sanctions", "I consider sanctions to be the main tool"),
+        ),
         ("Can online concerts replace live ones?", "it will never replace face-to-face relations"),
         (
             "How many cross year events are planned for 2021?",
@@ -31,7 +35,8 @@ SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
 def test_right_passage_first(bundled_bot, question, gold):
     answer = bundled_bot.ask(question)
     assert answer.answered
-    assert gold in collapse(answer.quotes[0].text)
+    first = collapse(answer.quotes[0].text)
+    assert any(g in first for g in ([gold] if isinstance(gold, str) else gold))
 
 
 def test_quotes_are_verbatim_and_cited(bundled_bot):
@@ -130,6 +135,14 @@ def test_self_contained_question_ignores_history(bundled_bot):
     after = bundled_bot.ask(question, history=["What does Lavrov say about vaccination passports?"])
     assert [q.to_dict(1) for q in after.quotes] == [q.to_dict(1) for q in alone.quotes]
     assert after.follows is None
+
+
+def test_the_match_signal_meets_a_paraphrase_word_by_word(bundled_bot):
+    # Neither "suffers" nor "most" is in the answer: "have been hit by the sanctions particularly hard".
+    ranked = bundled_bot.rank("Who suffers most from sanctions?")
+    best = max(ranked, key=lambda c: c.signals["match"])
+    assert "Poor countries and developing economies have been hit" in best.passage.text
+    assert all(0.0 < c.signals["match"] <= 1.0 for c in ranked)
 
 
 def test_scores_are_calibrated_probabilities(bundled_bot):

@@ -13,6 +13,8 @@ from bot.retrieve import (
     followup_weight,
     fuse,
     highlight_indices,
+    piece_match,
+    piece_weights,
     quote_window,
     runs,
     sentence_scores,
@@ -45,6 +47,26 @@ def test_coverage_weighs_rare_words():
     assert coverage(["sanction", "cryptocurr"], {"sanction"}, lambda w: idf(w) or 0.0) == pytest.approx(1 / 6)
     assert coverage(["sanction"], {"sanction", "other"}, lambda w: 1.0) == 1.0
     assert coverage([], {"sanction"}, lambda w: 1.0) == 0.0
+
+
+def test_piece_weights_count_only_the_topic_words_each_by_its_idf():
+    text = "What does Lavrov say about cryptocurrencies?"
+    # Word pieces as the model cuts them: "crypto" "##cur" "##ren" "##cies" and the question mark.
+    spans = [(0, 4), (5, 9), (10, 12), (12, 14), (14, 16), (17, 20), (21, 26), (27, 33), (33, 36), (36, 39)]
+    spans += [(39, 43), (43, 44)]
+    idf = {"cryptocurr": 5.0, "lavrov": 3.0}.get
+    weights = piece_weights(text, spans, {"cryptocurr"}, lambda w: idf(w) or 0.0)
+    assert weights.tolist() == [0.0] * 7 + [5.0] * 4 + [0.0]
+
+
+def test_piece_match_is_the_weighted_mean_of_each_pieces_best_cosine():
+    question = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    passage = np.array([[0.6, 0.8], [1.0, 0.0]], dtype=np.float16)
+    assert piece_match(question, np.array([1.0, 3.0]), passage) == pytest.approx(
+        (1.0 + 3 * 0.8) / 4, abs=1e-3
+    )
+    assert piece_match(question, np.array([0.0, 0.0]), passage) == 0.0
+    assert piece_match(question, np.array([1.0, 1.0]), passage[:0]) == 0.0
 
 
 def test_tokenize_stems_and_drops_question_words():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,14 @@ logger = logging.getLogger(__name__)
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 MAX_WORDPIECES = 256  # the model's max_seq_length, [CLS] and [SEP] included
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A text's word pieces as the model reads them: character spans and unit vectors in context."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray
 
 
 class Embedder:
@@ -45,6 +54,22 @@ class Embedder:
         return self.model.encode(
             texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
         ).astype(np.float32)
+
+    def embed_pieces(self, texts: list[str]) -> list[Pieces]:
+        """Each text's word pieces ([CLS] and [SEP] left out) with their unit vectors in context."""
+        if not texts:
+            return []
+        model = self.model
+        outputs = model.encode(texts, batch_size=32, output_value="token_embeddings", convert_to_numpy=False)
+        found = []
+        for text, output in zip(texts, outputs, strict=True):
+            offsets = model.tokenizer(
+                text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
+            )["offset_mapping"][1:-1]
+            vectors = output.float().numpy()[1:-1]
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            found.append(Pieces(tuple(map(tuple, offsets)), vectors.astype(np.float32)))
+        return found
 
     def count_wordpieces(self, text: str) -> int:
         """Word pieces the model sees for ``text``, [CLS] and [SEP] included."""

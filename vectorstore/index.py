@@ -34,7 +34,7 @@ _QUESTION_WORDS = {
     "would", "could", "should", "can", "will", "much", "many", "also", "about",
 }  # fmt: skip
 STOPWORDS = frozenset(STOPWORDS_EN) | _QUESTION_WORDS
-_WORD = re.compile(r"\w\w+")
+WORD = re.compile(r"\w\w+")  # what tokenize() counts as a word
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # runs of capitalised words
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -49,7 +49,7 @@ def _stemmer() -> Stemmer.Stemmer:
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed content words of ``text`` (stop words and question words dropped),
     then its acronyms in capitals (see :func:`acronyms`)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    words = [w for w in WORD.findall(text.lower()) if w not in STOPWORDS]
     return list(_stemmer().stemWords(words)) + sorted(acronyms(text))
 
 

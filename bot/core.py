@@ -41,7 +41,7 @@ from vectorstore.index import tokenize
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-_SENTENCE_CACHE = 1024  # passages whose sentence and word-piece vectors are kept in memory (~120 kB each)
+_DETAIL_CACHE = 1024  # passages whose details are kept in memory (about 80 kB each)
 _MORE_DEPTH = 50  # candidates ranked for "Tell me more" and the like
 
 
@@ -64,33 +64,38 @@ class Query:
     context_pieces: Pieces | None = None
     """The previous question's."""
 
-    def lexical(self, score: Callable[[list[str]], Any]) -> Any:
-        """A lexical ``score`` of the question's own words, blended with the previous question's."""
-        own = score(self.tokens)
+    def blended(self, own: Any, before: Callable[[], Any]) -> Any:
+        """A signal of the question's own words, blended with ``before()``, the previous question's."""
         if not self.context_weight:
             return own
-        return (1.0 - self.context_weight) * own + self.context_weight * score(self.context_tokens)
+        return (1.0 - self.context_weight) * own + self.context_weight * before()
+
+    def lexical(self, score: Callable[[list[str]], Any]) -> Any:
+        """A lexical ``score`` of the question's own words, blended with the previous question's."""
+        return self.blended(score(self.tokens), lambda: score(self.context_tokens))
 
     def matcher(self, idf: Callable[[str], float]) -> Callable[[np.ndarray], float]:
         """The ``match`` signal of a passage's word-piece vectors: how closely they match the
-        question's topic words, each weighted by its IDF, blended with the previous question's."""
+        question's topic words (each piece weighted by its word's IDF), blended with the
+        previous question's."""
 
-        def side(text: str | None, pieces: Pieces | None, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        def topic(
+            text: str | None, pieces: Pieces | None, tokens: list[str]
+        ) -> tuple[np.ndarray, np.ndarray]:
             if text is None or pieces is None:
                 return np.zeros((0, 1), np.float32), np.zeros(0, np.float32)
             weights = piece_weights(text, pieces.spans, set(tokens), idf)
             return pieces.vectors[weights > 0], weights[weights > 0]
 
-        own = side(self.text, self.pieces, self.tokens)
-        before = side(self.context, self.context_pieces, self.context_tokens)
-        w = self.context_weight
-        return lambda passage: (1.0 - w) * piece_match(*own, passage) + w * piece_match(*before, passage)
+        own = topic(self.text, self.pieces, self.tokens)
+        before = topic(self.context, self.context_pieces, self.context_tokens)
+        return lambda passage: self.blended(piece_match(*own, passage), lambda: piece_match(*before, passage))
 
 
 @dataclass(frozen=True)
-class Sentences:
-    """A passage's sentence spans, their unit vectors and their content words, and the vectors
-    of its word pieces in context."""
+class PassageDetail:
+    """What re-scoring and highlighting need of a passage: its sentences' spans, unit vectors and
+    content words, and its word pieces' vectors in context."""
 
     spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray
@@ -105,7 +110,7 @@ class Candidate:
     passage: Passage
     signals: dict[str, float]
     score: float
-    sentences: Sentences
+    detail: PassageDetail
     sentence_similarities: np.ndarray
     query: Query
     pool: int
@@ -125,7 +130,7 @@ class Bot:
             max_tokens=s.max_tokens,
         )
         self.embedder = self.store.embedder
-        self._sentence_cache: OrderedDict[str, Sentences] = OrderedDict()
+        self._detail_cache: OrderedDict[str, PassageDetail] = OrderedDict()
 
     def ask(
         self,
@@ -166,7 +171,8 @@ class Bot:
         Three retrievers propose candidates: the Chroma nearest neighbours of the question, BM25
         over the passages, and the passages whose interviewer question resembles it. Their
         signals are fused into a calibrated score; the best ``rerank_depth`` (or ``depth``, if
-        more) are then re-scored with their best sentence's similarity and returned. A question
+        more) are then re-scored with their best sentence's similarity and the word-by-word match
+        of their word pieces, and returned. A question
         that names speakers ("What did Lavrov say …") is answered from their passages only,
         unless ``speakers`` are given.
         """
@@ -215,13 +221,13 @@ class Bot:
         candidates = []
         best = [index.passages[rows[j]] for j in order]
         match = query.matcher(idf)
-        for j, passage, sentences in zip(order, best, self._sentences(best), strict=True):
-            sims = sentences.vectors @ query.vector if len(sentences.spans) else np.zeros(0, np.float32)
+        for j, passage, detail in zip(order, best, self._details(best), strict=True):
+            sims = detail.vectors @ query.vector if len(detail.spans) else np.zeros(0, np.float32)
             signals = {name: float(values[j]) for name, values in features.items()}
             if len(sims):
                 signals["sentence"] = max(float(sims.max()), signals["passage"])
-            signals["match"] = match(sentences.pieces)
-            candidates.append(Candidate(passage, signals, 0.0, sentences, sims, query, pool))
+            signals["match"] = match(detail.pieces)
+            candidates.append(Candidate(passage, signals, 0.0, detail, sims, query, pool))
         final = fuse({n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, weights, bias)
         ranked = [replace(c, score=float(score)) for c, score in zip(candidates, final, strict=True)]
         return sorted(ranked, key=lambda c: -c.score)
@@ -230,21 +236,25 @@ class Bot:
         """The question as retrieval sees it, borrowing from the previous one if it is a follow-up."""
         index = self.store.derived()
         tokens = self._topic_tokens(question)
-        vector = self.embedder.embed([question])[0]
-        pieces = self.embedder.embed_pieces([question])[0]
         named = index.named_speakers(question)
         previous = _previous_question(history, self.settings.followup_weight, self._topic_tokens)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
-            return Query(question, vector, tokens, speakers=named, pieces=pieces)
+            (pieces,) = self.embedder.embed_pieces([question])
+            return Query(question, pieces.vector, tokens, speakers=named, pieces=pieces)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
-        before = self.embedder.embed([previous])[0]
-        blended = blend(vector, before, weight)
-        named = named or index.named_speakers(previous)
+        pieces, before = self.embedder.embed_pieces([question, previous])
         return Query(
-            question, blended, tokens, previous, self._topic_tokens(previous), weight, named,
-            pieces, self.embedder.embed_pieces([previous])[0],
-        )  # fmt: skip
+            question,
+            blend(pieces.vector, before.vector, weight),
+            tokens,
+            context=previous,
+            context_tokens=self._topic_tokens(previous),
+            context_weight=weight,
+            speakers=named or index.named_speakers(previous),
+            pieces=pieces,
+            context_pieces=before,
+        )
 
     def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own
@@ -264,9 +274,9 @@ class Bot:
         names = {t for label in index.named_speakers(question) for t in tokenize(label)}
         return [t for t in index.query_tokens(question) if t not in names]
 
-    def _sentences(self, passages: Sequence[Passage]) -> list[Sentences]:
-        """Each passage's sentences; the ones not cached are embedded in one batch."""
-        missing = [p for p in dict.fromkeys(passages) if p.id not in self._sentence_cache]
+    def _details(self, passages: Sequence[Passage]) -> list[PassageDetail]:
+        """Each passage's detail; the ones not cached are embedded in one batch."""
+        missing = [p for p in dict.fromkeys(passages) if p.id not in self._detail_cache]
         spans = [sentence_spans(p.text) for p in missing]
         texts = [p.text[a:b] for p, found in zip(missing, spans, strict=True) for a, b in found]
         vectors = self.embedder.embed(texts)
@@ -277,35 +287,35 @@ class Bot:
             tokens = tuple(frozenset(tokenize(t)) for t in texts[start:end])
             # Half precision halves the cache: a passage has up to 254 word pieces.
             piece_vectors = passage_pieces.vectors.astype(np.float16)
-            self._sentence_cache[p.id] = Sentences(tuple(found), vectors[start:end], tokens, piece_vectors)
+            self._detail_cache[p.id] = PassageDetail(tuple(found), vectors[start:end], tokens, piece_vectors)
             start = end
         result = []
         for p in passages:
-            self._sentence_cache.move_to_end(p.id)
-            result.append(self._sentence_cache[p.id])
-        while len(self._sentence_cache) > _SENTENCE_CACHE:
-            self._sentence_cache.popitem(last=False)
+            self._detail_cache.move_to_end(p.id)
+            result.append(self._detail_cache[p.id])
+        while len(self._detail_cache) > _DETAIL_CACHE:
+            self._detail_cache.popitem(last=False)
         return result
 
     def _quote(self, candidate: Candidate) -> Quote:
         """The candidate as a quote: its best sentence(s) highlighted, long passages windowed."""
         s = self.settings
-        passage, sentences = candidate.passage, candidate.sentences
+        passage, detail = candidate.passage, candidate.detail
         text = passage.text
-        if not sentences.spans:
+        if not detail.spans:
             return Quote(passage, candidate.score, (text.strip(),), text)
         index = self.store.derived()
         asked = index.asked_vectors(passage.id)
-        restatement = (sentences.vectors @ asked.T).max(axis=1) if len(asked) else None
+        restatement = (detail.vectors @ asked.T).max(axis=1) if len(asked) else None
         scores = sentence_scores(
-            candidate.sentence_similarities, sentences.tokens, candidate.query.tokens, index.idf,
+            candidate.sentence_similarities, detail.tokens, candidate.query.tokens, index.idf,
             s.highlight_lexical, frozenset(tokenize(passage.question or "")), s.highlight_asked_weight,
             restatement, s.highlight_restatement,
         )  # fmt: skip
         chosen = highlight_indices(scores, s.highlight_margin, s.highlight_sentences)
-        words = [len(text[a:b].split()) for a, b in sentences.spans]
+        words = [len(text[a:b].split()) for a, b in detail.spans]
         windows = quote_window(words, chosen, scores, s.quote_words, s.whole_words)
-        spans = sentences.spans
+        spans = detail.spans
         highlight = tuple(text[spans[a][0] : spans[b][1]] for a, b in runs(chosen))
         return Quote(passage, candidate.score, highlight, window_text(text, spans, windows))
 

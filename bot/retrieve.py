@@ -21,8 +21,9 @@ ELLIPSIS = "[…]"
 #   sentence - best cosine between the question and one sentence of the passage
 #   lexical  - BM25 score as a share of the most BM25 gives the question's words
 #   coverage - share of the question's content words (IDF-weighted) that the passage uses
-#   match    - how closely the passage's words, in context, match each of the question's topic
-#              words (late interaction: "hold on to" meets "preserve", "suffer" meets "hit hard")
+#   match    - how closely the passage's words, in context, match the question's topic words:
+#              each word piece of those meets its closest word piece of the passage (late
+#              interaction), so a reworded answer scores where no word is shared
 # The interviewer's question is not a signal of its own: every paragraph of a long answer shares
 # it, so it cannot tell them apart, and a passage with none (a statement, a speech) would gain
 # or lose by its absence. It proposes candidates and lends its words to the lexical signals.

@@ -51,7 +51,7 @@ def test_coverage_weighs_rare_words():
 
 def test_piece_weights_count_only_the_topic_words_each_by_its_idf():
     text = "What does Lavrov say about cryptocurrencies?"
-    # Word pieces as the model cuts them: "crypto" "##cur" "##ren" "##cies" and the question mark.
+    # Hand-made word pieces: "cryptocurrencies" in four, then the question mark.
     spans = [(0, 4), (5, 9), (10, 12), (12, 14), (14, 16), (17, 20), (21, 26), (27, 33), (33, 36), (36, 39)]
     spans += [(39, 43), (43, 44)]
     idf = {"cryptocurr": 5.0, "lavrov": 3.0}.get

@@ -24,8 +24,10 @@ MAX_WORDPIECES = 256  # the model's max_seq_length, [CLS] and [SEP] included
 
 @dataclass(frozen=True)
 class Pieces:
-    """A text's word pieces as the model reads them: character spans and unit vectors in context."""
+    """A text's unit vector, and its word pieces as the model reads them: their character spans
+    and unit vectors in context ([CLS] and [SEP] left out)."""
 
+    vector: np.ndarray
     spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray
 
@@ -56,19 +58,24 @@ class Embedder:
         ).astype(np.float32)
 
     def embed_pieces(self, texts: list[str]) -> list[Pieces]:
-        """Each text's word pieces ([CLS] and [SEP] left out) with their unit vectors in context."""
+        """Each text's unit vector (as :meth:`embed` gives it) and its word pieces' vectors, from
+        one pass of the model."""
         if not texts:
             return []
         model = self.model
-        outputs = model.encode(texts, batch_size=32, output_value="token_embeddings", convert_to_numpy=False)
+        outputs = model.encode(texts, batch_size=32, output_value=None, convert_to_numpy=False)
         found = []
         for text, output in zip(texts, outputs, strict=True):
+            # The offsets come from a second, cheap tokenization: the model's output has none.
             offsets = model.tokenizer(
                 text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
             )["offset_mapping"][1:-1]
-            vectors = output.float().numpy()[1:-1]
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            found.append(Pieces(tuple(map(tuple, offsets)), vectors.astype(np.float32)))
+            length = int(output["attention_mask"].sum())  # the rest is padding to the batch's longest
+            pieces = output["token_embeddings"][1 : length - 1].float().numpy()
+            pieces /= np.maximum(np.linalg.norm(pieces, axis=1, keepdims=True), 1e-12)
+            vector = output["sentence_embedding"].float().numpy()
+            vector /= max(float(np.linalg.norm(vector)), 1e-12)
+            found.append(Pieces(vector, tuple(map(tuple, offsets)), pieces))
         return found
 
     def count_wordpieces(self, text: str) -> int:

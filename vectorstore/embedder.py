@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -63,7 +63,11 @@ class Embedder:
         if not texts:
             return []
         model = self.model
-        outputs = model.encode(texts, batch_size=32, output_value=None, convert_to_numpy=False)
+        # With no output_value, each text's outputs come as a dict of tensors.
+        outputs = cast(
+            list[dict[str, Any]],
+            model.encode(texts, batch_size=32, output_value=None, convert_to_numpy=False),
+        )
         found = []
         for text, output in zip(texts, outputs, strict=True):
             # The offsets come from a second, cheap tokenization: the model's output has none.

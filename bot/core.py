@@ -172,9 +172,8 @@ class Bot:
         over the passages, and the passages whose interviewer question resembles it. Their
         signals are fused into a calibrated score; the best ``rerank_depth`` (or ``depth``, if
         more) are then re-scored with their best sentence's similarity and the word-by-word match
-        of their word pieces, and returned. A question
-        that names speakers ("What did Lavrov say …") is answered from their passages only,
-        unless ``speakers`` are given.
+        of their word pieces, and returned. A question that names speakers ("What did Lavrov say
+        …") is answered from their passages only, unless ``speakers`` are given.
         """
         s = self.settings
         index = self.store.derived()

@@ -36,7 +36,7 @@ class Settings:
     candidates: int = 100
     """How many passages each retriever (dense, BM25, interviewer question) proposes."""
     rerank_depth: int = 12
-    """How many of the best candidates are re-scored sentence by sentence."""
+    """How many of the best candidates are re-scored sentence by sentence and word by word."""
     weight_passage: float = 2.51
     """Fusion weight of the question-passage cosine."""
     weight_sentence: float = 3.45

@@ -60,15 +60,17 @@ def piece_weights(
     text: str, spans: Sequence[tuple[int, int]], topic_tokens: Collection[str], idf: Callable[[str], float]
 ) -> np.ndarray:
     """How much each word piece of ``text`` counts in :func:`piece_match`: the IDF of the topic
-    word it is part of, 0 for the pieces of other words (question words, names) and punctuation."""
+    word it is part of, shared among that word's pieces so that a word the model splits counts
+    no more than one it keeps whole; 0 for the pieces of other words (question words, names)
+    and punctuation."""
     words = []
     for found in WORD.finditer(text):
         tokens = [t for t in tokenize(found.group()) if t in topic_tokens]
         if tokens:
             words.append((found.start(), found.end(), max(idf(t) for t in tokens)))
-    return np.array(
-        [next((w for a, b, w in words if a <= start < b), 0.0) for start, _ in spans], dtype=np.float32
-    )
+    owner = [next((k for k, (a, b, _) in enumerate(words) if a <= start < b), -1) for start, _ in spans]
+    pieces = np.bincount([k for k in owner if k >= 0], minlength=len(words))
+    return np.array([words[k][2] / pieces[k] if k >= 0 else 0.0 for k in owner], dtype=np.float32)
 
 
 def piece_match(query_vectors: np.ndarray, weights: np.ndarray, passage_vectors: np.ndarray) -> float:

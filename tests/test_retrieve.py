@@ -49,14 +49,14 @@ def test_coverage_weighs_rare_words():
     assert coverage([], {"sanction"}, lambda w: 1.0) == 0.0
 
 
-def test_piece_weights_count_only_the_topic_words_each_by_its_idf():
+def test_piece_weights_count_only_the_topic_words_each_by_its_idf_shared_among_its_pieces():
     text = "What does Lavrov say about cryptocurrencies?"
     # Hand-made word pieces: "cryptocurrencies" in four, then the question mark.
     spans = [(0, 4), (5, 9), (10, 12), (12, 14), (14, 16), (17, 20), (21, 26), (27, 33), (33, 36), (36, 39)]
     spans += [(39, 43), (43, 44)]
     idf = {"cryptocurr": 5.0, "lavrov": 3.0}.get
     weights = piece_weights(text, spans, {"cryptocurr"}, lambda w: idf(w) or 0.0)
-    assert weights.tolist() == [0.0] * 7 + [5.0] * 4 + [0.0]
+    assert weights.tolist() == [0.0] * 7 + [1.25] * 4 + [0.0]
 
 
 def test_piece_match_is_the_weighted_mean_of_each_pieces_best_cosine():

@@ -57,6 +57,9 @@ def test_piece_weights_count_only_the_topic_words_each_by_its_idf_shared_among_i
     idf = {"cryptocurr": 5.0, "lavrov": 3.0}.get
     weights = piece_weights(text, spans, {"cryptocurr"}, lambda w: idf(w) or 0.0)
     assert weights.tolist() == [0.0] * 7 + [1.25] * 4 + [0.0]
+    # Each word counts its IDF once, however many pieces the model cuts it into.
+    weights = piece_weights(text, spans, {"cryptocurr", "lavrov"}, lambda w: idf(w) or 0.0)
+    assert weights.tolist() == [0.0] * 2 + [1.0] * 3 + [0.0] * 2 + [1.25] * 4 + [0.0]
 
 
 def test_piece_match_is_the_weighted_mean_of_each_pieces_best_cosine():

@@ -30,7 +30,7 @@ class Settings:
     """A Chroma server (http://host:port) to use instead of the embedded store."""
     top_k: int = 3
     """How many quotes an answer shows."""
-    min_score: float = 0.29
+    min_score: float = 0.31
     """Below this top score the bot says nothing answers confidently (midway, on held-out questions,
     between the best unanswerable and the worst answerable question's score)."""
     candidates: int = 100

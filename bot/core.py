@@ -76,7 +76,7 @@ class Query:
 
     def matcher(self, idf: Callable[[str], float]) -> Callable[[np.ndarray], float]:
         """The ``match`` signal of a passage's word-piece vectors: how closely they match the
-        question's topic words (each piece weighted by its word's IDF), blended with the
+        question's topic words (each word by its IDF, shared among its pieces), blended with the
         previous question's."""
 
         def topic(

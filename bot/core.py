@@ -25,6 +25,7 @@ from bot.retrieve import (
     highlight_indices,
     piece_match,
     piece_weights,
+    points_back,
     quote_window,
     runs,
     sentence_scores,
@@ -173,13 +174,28 @@ class Bot:
         signals are fused into a calibrated score; the best ``rerank_depth`` (or ``depth``, if
         more) are then re-scored with their best sentence's similarity and the word-by-word match
         of their word pieces, and returned. A question that names speakers ("What did Lavrov say
-        …") is answered from their passages only, unless ``speakers`` are given.
+        …") is answered from their passages only, unless ``speakers`` are given. A question
+        that may or may not follow up on the previous one is ranked both ways, and the more
+        confident reading is kept.
         """
-        s = self.settings
-        index = self.store.derived()
-        if not len(index):
+        if not len(self.store.derived()):
             return []
         query = self._query(question, history)
+        ranked = self._ranked(query, sources, speakers, depth)
+        if query.context_weight and not points_back(question, query.tokens):
+            # It names one or two things of its own, so it may be a new question rather than a
+            # follow-up ("When did the harbour reopen?"): keep the reading the transcripts answer
+            # more confidently.
+            alone = self._ranked(self._query(question, ()), sources, speakers, depth)
+            if alone and (not ranked or alone[0].score > ranked[0].score):
+                return alone
+        return ranked
+
+    def _ranked(
+        self, query: Query, sources: Iterable[str] | None, speakers: Iterable[str] | None, depth: int
+    ) -> list[Candidate]:
+        s = self.settings
+        index = self.store.derived()
         source_list = list(sources) if sources else None
         speaker_list = list(speakers) if speakers else query.speakers or None
         allowed = index.mask(source_list, speaker_list)

@@ -213,32 +213,41 @@ _NOT_TOPIC = frozenset(
 _WORDS = re.compile(r"[a-z']+")
 
 
+def points_back(question: str, content_tokens: Sequence[str]) -> bool:
+    """Whether ``question`` surely leans on the conversation: it opens like a continuation ("And
+    what about …", "But …"), names nothing of its own ("Why?", "Tell me more"), or points back
+    with a pronoun while naming little ("Who first proposed them?")."""
+    lowered = " ".join(question.lower().split())
+    n = _topic_count(content_tokens)
+    return lowered.startswith(_LEADS) or n == 0 or (n <= 3 and bool(set(_WORDS.findall(lowered)) & _ANAPHORA))
+
+
 def followup_weight(question: str, content_tokens: Sequence[str], has_history: bool, weight: float) -> float:
     """How much of the previous question to blend into ``question`` (0 for a self-contained one).
 
-    A question leans on the conversation when it opens like a continuation ("And what about …",
-    "But …"), names nothing of its own ("Why?", "Tell me more"), or points back with a pronoun
-    while naming little ("Who first proposed them?"). A question that names its topic ("What
-    did he say about sanctions?") or three or more things of its own stands alone and is
-    answered unaffected by the history.
+    A question that :func:`points_back` gets the full ``weight``. One that names only one or two
+    things may lean on the conversation too ("Which fields?"), with less weight for two; the bot
+    then also answers it on its own and keeps the more confident reading (see ``Bot.rank``). A
+    question that names its topic ("What did he say about sanctions?") or three or more things
+    of its own stands alone and is answered unaffected by the history.
     """
     if not has_history:
         return 0.0
-    lowered = " ".join(question.lower().split())
-    words = set(_WORDS.findall(lowered))
-    # An acronym repeats a name's words, so it is not counted again.
-    n = len({t for t in content_tokens if not t.isupper() and t not in _NOT_TOPIC})
-    if lowered.startswith(_LEADS) or n == 0:
+    if points_back(question, content_tokens):
         return weight
-    if n <= 3 and words & _ANAPHORA:
-        return weight
-    if "about" in words:
+    if "about" in _WORDS.findall(question.lower()):
         return 0.0
+    n = _topic_count(content_tokens)
     if n == 1:
         return weight
     if n == 2:
         return weight / 2
     return 0.0
+
+
+def _topic_count(content_tokens: Sequence[str]) -> int:
+    # An acronym repeats a name's words, so it is not counted again.
+    return len({t for t in content_tokens if not t.isupper() and t not in _NOT_TOPIC})
 
 
 _MORE_REQUEST = re.compile(r"\b(more|else|further|elaborate|continue|expand|go on)\b")

@@ -137,6 +137,19 @@ def test_self_contained_question_ignores_history(bundled_bot):
     assert after.follows is None
 
 
+def test_a_short_question_is_read_the_way_the_transcripts_answer_it_best(bundled_bot):
+    # Two words of its own and nothing pointing back: a new topic, or a follow-up.
+    earlier = ["What does Lavrov say about sanctions?"]
+    new_topic = bundled_bot.ask("Vaccination certificates?", history=earlier)
+    alone = bundled_bot.ask("Vaccination certificates?")
+    assert new_topic.follows is None
+    assert [q.to_dict(1) for q in new_topic.quotes] == [q.to_dict(1) for q in alone.quotes]
+    history = ["What are the Years of Science, Technology and Innovation?"]
+    followup = bundled_bot.ask("Which fields?", history=history)
+    assert followup.follows == history[0]
+    assert followup.quotes[0].score > bundled_bot.ask("Which fields?").quotes[0].score
+
+
 def test_the_match_signal_meets_a_paraphrase_word_by_word(bundled_bot):
     # Neither "suffers" nor "most" is in the answer: "have been hit by the sanctions particularly hard".
     ranked = bundled_bot.rank("Who suffers most from sanctions?")

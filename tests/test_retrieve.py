@@ -15,6 +15,7 @@ from bot.retrieve import (
     highlight_indices,
     piece_match,
     piece_weights,
+    points_back,
     quote_window,
     runs,
     sentence_scores,
@@ -213,6 +214,20 @@ def test_self_contained_questions_do_not(question):
 )
 def test_a_request_for_more_names_no_topic(question, expected):
     assert asks_for_more(question, tokenize(question)) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who first proposed them?", True),
+        ("And what about travellers' rights?", True),
+        ("Why?", True),
+        ("Which fields?", False),
+        ("When did the harbour reopen?", False),
+    ],
+)
+def test_only_a_question_that_points_back_is_surely_a_followup(question, expected):
+    assert points_back(question, tokenize(question)) is expected
 
 
 def test_nothing_to_borrow_without_history():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -116,3 +117,22 @@ def test_remove(tmp_path):
     assert result.returncode == 0 and "removed qa_short.txt (3 passages)" in result.stdout
     result = run(tmp_path / "s", "remove", "qa_short.txt")
     assert result.returncode == 1 and "No source named 'qa_short.txt'" in result.stderr
+
+
+def test_folder_with_bad_and_same_named_files(tmp_path):
+    folder = tmp_path / "mixed"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "qa_short.txt")
+    (folder / "empty.txt").write_text("")
+    (folder / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    result = run(tmp_path / "s", "ingest", str(folder))
+    assert result.returncode == 0, result.stderr  # skipped, not failed: re-runs succeed too
+    assert "added      qa_short.txt" in result.stdout
+    assert f"skipped    {folder / 'empty.txt'}: the file is empty" in result.stdout
+    assert f"skipped    {folder / 'blob.txt'}: this looks like a binary file" in result.stdout
+    shutil.copy(FIXTURES / "no_speakers.txt", folder / "qa_short.txt")
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "sub" / "qa_short.txt")
+    result = run(tmp_path / "s", "ingest", str(folder))
+    assert result.returncode == 1
+    assert f"2 files share the name 'qa_short.txt' ({folder / 'qa_short.txt'}, " in result.stderr
+    assert "0 passages written; the store holds 3" in result.stdout

@@ -23,6 +23,7 @@ from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES, Parsed, Passage, pass
 from ingest.chunk import ENCODING
 from ingest.errors import (
     InputFileError,
+    NotATranscriptError,
     QuotebotError,
     SourceNotFoundError,
     StoreModelMismatchError,
@@ -283,7 +284,7 @@ class Store:
         consistent store that a re-run completes.
         """
         report = IngestReport()
-        files = list(_expand(paths, report))
+        files = _refuse_name_clashes(_expand(paths, report), report)
         with self._writing():
             self._ingest(files, report, progress)
         return report
@@ -295,12 +296,20 @@ class Store:
         self.path.mkdir(parents=True, exist_ok=True)
         return FileLock(self.path / "quotebot-write.lock")
 
-    def _ingest(self, files: list[Path], report: IngestReport, progress: bool) -> None:
+    def _ingest(self, files: dict[Path, bool], report: IngestReport, progress: bool) -> None:
         parsed_files: list[tuple[Parsed, str]] = []
-        for path in files:
+        for path, walked in files.items():
             try:
                 data = path.read_bytes()
                 parsed = passages_from(read_document(path), self.embedder.fits, self.max_tokens)
+            except NotATranscriptError as exc:
+                # An empty or binary file met in a folder is not a transcript anyone asked for;
+                # failing on it would fail every later run over the same folder.
+                if walked:
+                    report.skipped.append((str(path), exc.reason))
+                else:
+                    report.failed.append((path.name, str(exc)))
+                continue
             except InputFileError as exc:
                 report.failed.append((path.name, str(exc)))
                 continue
@@ -407,8 +416,11 @@ def _content_hash(data: bytes, max_tokens: int) -> str:
     return hashlib.sha256(data + f"\x00{PIPELINE_VERSION}:{max_tokens}".encode()).hexdigest()[:16]
 
 
-def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
-    """Files named directly must exist; folders are walked for supported, non-hidden files."""
+def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[tuple[Path, bool]]:
+    """Each file to ingest, and whether it was found by walking a folder (rather than named).
+
+    Files named directly must exist; folders are walked for supported, non-hidden files.
+    """
     for path in map(Path, paths):
         if not path.exists():
             raise InputFileError(f"{path}: no such file or folder. Check the path and try again.")
@@ -417,8 +429,41 @@ def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
                 if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield child
+                    yield child, True
                 else:
-                    report.skipped.append((child.name, f"unsupported file type {child.suffix or '(none)'}"))
+                    report.skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
         else:
-            yield path
+            yield path, False
+
+
+def _refuse_name_clashes(found: Iterable[tuple[Path, bool]], report: IngestReport) -> dict[Path, bool]:
+    """The files to ingest, each once, less those that share a file name with another one.
+
+    A transcript is stored, cited and removed under its file name, so two files of one name
+    would overwrite each other, run after run. Which one is meant cannot be told, so neither is
+    ingested. (A file named like one ingested in an earlier run replaces it, as an edit would.)
+    """
+    # The same file named twice, or named and found in a folder, is one file; named, it counts
+    # as named.
+    unique: dict[Path, tuple[Path, bool]] = {}
+    for path, walked in found:
+        first, was_walked = unique.get(path.resolve(), (path, True))
+        unique[path.resolve()] = first, walked and was_walked
+    files = dict(unique.values())
+    by_name: dict[str, list[Path]] = {}
+    for path in files:
+        by_name.setdefault(path.name, []).append(path)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            paths = ", ".join(map(str, same))
+            report.failed.append(
+                (
+                    name,
+                    f"{len(same)} files share the name {name!r} ({paths}); quotebot stores each "
+                    "transcript under its file name, so only one of them can be kept. Rename the "
+                    "others, or ingest only one, and run again; none of them was ingested.",
+                )
+            )
+            for path in same:
+                del files[path]
+    return files

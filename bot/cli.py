@@ -12,8 +12,9 @@ from pathlib import Path
 
 from bot.core import Bot
 from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval
+from bot.filters import check_filters
 from bot.render import answer_text
-from bot.settings import Settings
+from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
+        if getattr(args, "k", None) is not None:
+            check_top_k(args.k, "-k")
         settings = Settings.from_env(
             store=args.store, chroma_url=args.chroma_url, top_k=getattr(args, "k", None)
         )
@@ -121,6 +124,7 @@ def _ask(bot: Bot, args: argparse.Namespace) -> int:
         return _ask_lines(bot, args)
     if args.question is None:
         raise QuotebotError('Give a question: quotebot ask "What does Lavrov think about sanctions?"')
+    check_filters(bot, args.question, args.sources, args.speakers)
     answer = bot.ask(
         args.question, history=args.history, k=args.k, sources=args.sources, speakers=args.speakers
     )
@@ -134,21 +138,35 @@ def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            request = json.loads(line)
-            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
-                raise QuotebotError('each line must be a JSON object with a "question" string')
+            question, history, k = _request(line)
+            check_filters(bot, question, args.sources, args.speakers)
             answer = bot.ask(
-                request["question"],
-                history=request.get("history") or [],
-                k=request.get("k") or args.k,
-                sources=args.sources,
-                speakers=args.speakers,
+                question, history=history, k=k or args.k, sources=args.sources, speakers=args.speakers
             )
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
-        except (QuotebotError, json.JSONDecodeError) as exc:
+        except QuotebotError as exc:
             failures += 1
-            print(json.dumps({"line": number, "error": str(exc)}), flush=True)
+            print(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False), flush=True)
     return 1 if failures else 0
+
+
+def _request(line: str) -> tuple[str, list[str], int | None]:
+    """The question, history and k of one ``--jsonl`` line; an error says which field is wrong."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise QuotebotError(f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
+    if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+        raise QuotebotError('each line must be a JSON object with a "question" string.')
+    history = row.get("history")
+    if history is None:
+        history = []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise QuotebotError(
+            f'"history" must be a list of earlier questions (strings); it is {json.dumps(history)}.'
+        )
+    k = row.get("k")
+    return row["question"], history, None if k is None else check_top_k(k, '"k"')
 
 
 def _eval(bot: Bot, args: argparse.Namespace) -> int:

@@ -37,3 +37,7 @@ class StoreModelMismatchError(QuotebotError):
 
 class SourceNotFoundError(QuotebotError):
     """No ingested source has the given name."""
+
+
+class SpeakerNotFoundError(QuotebotError):
+    """No passage of the given (or named) speaker among the chosen sources."""

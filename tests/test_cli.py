@@ -73,6 +73,51 @@ def test_ask_jsonl_batch(store):
     assert result.returncode == 1
 
 
+def test_ask_jsonl_names_the_bad_field_and_goes_on(store):
+    lines = [
+        json.dumps({"question": "sanctions", "history": [1, 2]}),
+        json.dumps({"question": "sanctions", "history": "sanctions"}),
+        json.dumps({"question": "sanctions", "k": "2"}),
+        json.dumps({"question": "sanctions", "k": 2.5}),
+        json.dumps({"question": "sanctions", "k": 50}),
+        json.dumps({"question": "sanctions", "k": -2}),
+        "not json",
+        json.dumps({"question": "sanctions", "k": 2, "history": None}),
+    ]
+    result = run(store, "ask", "--jsonl", stdin="\n".join(lines))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    *errors, last = [json.loads(line) for line in result.stdout.splitlines()]
+    assert errors == [
+        {"line": 1, "error": '"history" must be a list of earlier questions (strings); it is [1, 2].'},
+        {"line": 2, "error": '"history" must be a list of earlier questions (strings); it is "sanctions".'},
+        {"line": 3, "error": "\"k\" must be a whole number from 1 to 10; it is '2'."},
+        {"line": 4, "error": '"k" must be a whole number from 1 to 10; it is 2.5.'},
+        {"line": 5, "error": '"k" must be a whole number from 1 to 10; it is 50.'},
+        {"line": 6, "error": '"k" must be a whole number from 1 to 10; it is -2.'},
+        {"line": 7, "error": "not valid JSON (Expecting value at column 1)."},
+    ]
+    assert len(last["quotes"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--source", "nope.txt"],
+            f"No source named 'nope.txt' in the store. Ingested sources: {BUNDLED.name}.",
+        ),
+        (
+            ["--speaker", "Lavrov"],
+            "No speaker named 'Lavrov' in the store. Speakers in the store: Sergey Lavrov.",
+        ),
+        (["-k", "0"], "-k must be a whole number from 1 to 10; it is 0."),
+    ],
+)
+def test_ask_refuses_what_matches_nothing(store, args, message):
+    result = run(store, "ask", "sanctions", *args)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"quotebot: {message}\n")
+
+
 def test_sources_json(store):
     result = run(store, "sources", "--json")
     [info] = json.loads(result.stdout)

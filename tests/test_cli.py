@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import select
 import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
+from filelock import FileLock
 
 from bot.retrieve import verbatim_segments
 
@@ -181,3 +183,35 @@ def test_folder_with_bad_and_same_named_files(tmp_path):
     assert result.returncode == 1
     assert f"2 files share the name 'qa_short.txt' ({folder / 'qa_short.txt'}, " in result.stderr
     assert "0 passages written; the store holds 3" in result.stdout
+
+
+def test_ingest_says_once_that_it_waits_for_the_write_lock(tmp_path):
+    store = tmp_path / "s"
+    store.mkdir()
+    with FileLock(store / "quotebot-write.lock"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--store", str(store), "ingest", str(FIXTURES / "qa_short.txt")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        waited = ""
+        while "waiting" not in waited and select.select([proc.stderr], [], [], 120)[0]:
+            if not (line := proc.stderr.readline()):
+                break
+            waited += line
+    out, err = proc.communicate(timeout=300)
+    assert f"Another process is writing to the store at {store}; waiting for it to finish" in waited
+    assert proc.returncode == 0 and "added      qa_short.txt" in out
+    assert "waiting" not in err
+
+
+def test_output_cut_short_by_its_reader_is_no_error(store):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--store", str(store), "sources", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # like `| head` that has read all it wants
+    _, err = proc.communicate(timeout=300)
+    assert b"Traceback" not in err and err == b""

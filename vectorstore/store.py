@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES, Parsed, Passage, passages_from, read_document
@@ -136,9 +136,17 @@ class Store:
         except QuotebotError:
             raise
         except Exception as exc:
+            # Chroma's own message may end in a full stop or a question of its own.
+            why = str(exc).strip()
+            why += "" if why.endswith((".", "?", "!")) else "."
+            advice = (
+                "Start the server (`chroma run --path DIR --port 8000`) or point --chroma-url at a "
+                "running one."
+                if self.url
+                else "Check the folder and its permissions."
+            )
             raise StoreUnavailableError(
-                f"Cannot open the passage store at {self.location}: {exc}. "
-                + ("Is the Chroma server running?" if self.url else "Check the folder and its permissions.")
+                f"Cannot open the passage store at {self.location}: {why} {advice}"
             ) from exc
         meta = collection.metadata or {}
         if (
@@ -289,12 +297,26 @@ class Store:
             self._ingest(files, report, progress)
         return report
 
-    def _writing(self) -> contextlib.AbstractContextManager[object]:
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
         """One writer at a time on an embedded store (a server serialises writes itself)."""
         if self.path is None:
-            return contextlib.nullcontext()
+            yield
+            return
         self.path.mkdir(parents=True, exist_ok=True)
-        return FileLock(self.path / "quotebot-write.lock")
+        lock = FileLock(self.path / "quotebot-write.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            # An ingest of hundreds of files can hold the lock for minutes: say why nothing happens.
+            logger.warning(
+                "Another process is writing to the store at %s; waiting for it to finish …", self.path
+            )
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _ingest(self, files: dict[Path, bool], report: IngestReport, progress: bool) -> None:
         parsed_files: list[tuple[Parsed, str]] = []

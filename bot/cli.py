@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.core import Bot
-from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval
+from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval, unfindable
 from bot.filters import check_filters
 from bot.render import answer_text
 from bot.settings import Settings, check_top_k
@@ -180,19 +180,27 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
     if bot.store.count() == 0:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
     bot.warm_up()
+    for case in unfindable(cases, (p.text for p in bot.store.derived().passages)):
+        print(
+            f"warning: {args.file}, line {case.line}: no ingested passage holds its gold span, so it "
+            "counts as a miss whatever the answer; check the span against the transcript.",
+            file=sys.stderr,
+        )
     report = run_eval(lambda q, h: bot.ask(q, history=h, k=EVAL_K), cases)
     metrics = report.metrics()
     if args.json:
-        print(json.dumps(metrics))
-    else:
-        print(metrics_table(metrics))
+        if args.details:
+            metrics["details"] = [o.to_dict() for o in report.outcomes]
+        print(json.dumps(metrics, ensure_ascii=False))
+        return 0
+    print(metrics_table(metrics))
     if args.details:
+        print()
         for o in report.outcomes:
             got = "declined" if not o.answered else "answered"
             where = f"gold at {o.rank}" if o.rank else ("no gold" if o.case.gold else "")
             mark = " highlighted" if o.highlighted else ""
-            line = f"{o.case.line:>4} {o.case.kind:<12} {got:<8} {where:<10}{mark:<12} {o.case.question}"
-            print(line, file=sys.stderr)
+            print(f"{o.case.line:>4} {o.case.kind:<12} {got:<8} {where:<10}{mark:<12} {o.case.question}")
     return 0
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from bot.core import Bot
-from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval
+from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval, unfindable
+from bot.filters import check_filters
 from bot.render import answer_text
-from bot.settings import Settings
+from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
+        if getattr(args, "k", None) is not None:
+            check_top_k(args.k, "-k")
         settings = Settings.from_env(
             store=args.store, chroma_url=args.chroma_url, top_k=getattr(args, "k", None)
         )
@@ -32,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`quotebot sources --json | head`); so do we, quietly. Output
+        # still buffered would raise again at exit, so it goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,6 +130,7 @@ def _ask(bot: Bot, args: argparse.Namespace) -> int:
         return _ask_lines(bot, args)
     if args.question is None:
         raise QuotebotError('Give a question: quotebot ask "What does Lavrov think about sanctions?"')
+    check_filters(bot, args.question, args.sources, args.speakers)
     answer = bot.ask(
         args.question, history=args.history, k=args.k, sources=args.sources, speakers=args.speakers
     )
@@ -134,21 +144,35 @@ def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            request = json.loads(line)
-            if not isinstance(request, dict) or not isinstance(request.get("question"), str):
-                raise QuotebotError('each line must be a JSON object with a "question" string')
+            question, history, k = _request(line)
+            check_filters(bot, question, args.sources, args.speakers)
             answer = bot.ask(
-                request["question"],
-                history=request.get("history") or [],
-                k=request.get("k") or args.k,
-                sources=args.sources,
-                speakers=args.speakers,
+                question, history=history, k=k or args.k, sources=args.sources, speakers=args.speakers
             )
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
-        except (QuotebotError, json.JSONDecodeError) as exc:
+        except QuotebotError as exc:
             failures += 1
-            print(json.dumps({"line": number, "error": str(exc)}), flush=True)
+            print(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False), flush=True)
     return 1 if failures else 0
+
+
+def _request(line: str) -> tuple[str, list[str], int | None]:
+    """The question, history and k of one ``--jsonl`` line; an error says which field is wrong."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise QuotebotError(f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
+    if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+        raise QuotebotError('each line must be a JSON object with a "question" string.')
+    history = row.get("history")
+    if history is None:
+        history = []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise QuotebotError(
+            f'"history" must be a list of earlier questions (strings); it is {json.dumps(history)}.'
+        )
+    k = row.get("k")
+    return row["question"], history, None if k is None else check_top_k(k, '"k"')
 
 
 def _eval(bot: Bot, args: argparse.Namespace) -> int:
@@ -156,19 +180,27 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
     if bot.store.count() == 0:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
     bot.warm_up()
+    for case in unfindable(cases, (p.text for p in bot.store.derived().passages)):
+        print(
+            f"warning: {args.file}, line {case.line}: no ingested passage holds its gold span, so it "
+            "counts as a miss whatever the answer; check the span against the transcript.",
+            file=sys.stderr,
+        )
     report = run_eval(lambda q, h: bot.ask(q, history=h, k=EVAL_K), cases)
     metrics = report.metrics()
     if args.json:
-        print(json.dumps(metrics))
-    else:
-        print(metrics_table(metrics))
+        if args.details:
+            metrics["details"] = [o.to_dict() for o in report.outcomes]
+        print(json.dumps(metrics, ensure_ascii=False))
+        return 0
+    print(metrics_table(metrics))
     if args.details:
+        print()
         for o in report.outcomes:
             got = "declined" if not o.answered else "answered"
             where = f"gold at {o.rank}" if o.rank else ("no gold" if o.case.gold else "")
             mark = " highlighted" if o.highlighted else ""
-            line = f"{o.case.line:>4} {o.case.kind:<12} {got:<8} {where:<10}{mark:<12} {o.case.question}"
-            print(line, file=sys.stderr)
+            print(f"{o.case.line:>4} {o.case.kind:<12} {got:<8} {where:<10}{mark:<12} {o.case.question}")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,18 @@ class Outcome:
     highlighted: bool  # gold span inside the first quote's highlighted sentences
     first_words: int | None
     latency_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``eval --json --details`` prints for this case."""
+        c = self.case
+        return {
+            "line": c.line,
+            "kind": c.kind,
+            "question": c.question,
+            "answered": self.answered,
+            "rank": self.rank,
+            "highlighted": self.highlighted,
+        }
 
 
 @dataclass
@@ -85,7 +97,7 @@ def collapse(text: str) -> str:
 def load_cases(path: Path) -> list[Case]:
     """Read and check every line of ``path``; a bad line is an error naming its number."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # Windows editors add a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalFileError(f"Cannot read the eval file {path}: {exc}.") from None
     cases = []
@@ -117,6 +129,12 @@ def load_cases(path: Path) -> list[Case]:
     if not cases:
         raise EvalFileError(f"{path} holds no questions.")
     return cases
+
+
+def unfindable(cases: Sequence[Case], passages: Iterable[str]) -> list[Case]:
+    """The cases whose gold span no passage's text holds: they cannot be a hit."""
+    stored = "\x00".join(collapse(text) for text in passages)
+    return [c for c in cases if c.gold is not None and collapse(c.gold) not in stored]
 
 
 def judge(case: Case, answer: Answer, latency_ms: float) -> Outcome:

@@ -10,6 +10,8 @@ from typing import Any
 from ingest import DEFAULT_MAX_TOKENS
 from ingest.errors import QuotebotError
 
+MAX_TOP_K = 10
+
 
 def default_store() -> Path:
     data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
@@ -75,8 +77,7 @@ class Settings:
     """"user:password" the browser must give (basic login); set it when serving beyond 127.0.0.1."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.top_k <= 10:
-            raise QuotebotError(f"top_k must be between 1 and 10; it is {self.top_k}.")
+        check_top_k(self.top_k, "top_k")
         if not 0.0 <= self.min_score <= 1.0:
             raise QuotebotError(f"min_score must be between 0 and 1; it is {self.min_score}.")
         if self.candidates < 1 or self.rerank_depth < 1:
@@ -130,6 +131,14 @@ class Settings:
             values[f.name] = _convert(f.name, raw, type(getattr(defaults, f.name)))
         base = cls(**values)
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def check_top_k(k: object, name: str) -> int:
+    """``k`` if it is a number of quotes an answer can show, 1 to 10; else an error naming
+    ``name``, the setting, flag or field it was given as."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_TOP_K:
+        raise QuotebotError(f"{name} must be a whole number from 1 to {MAX_TOP_K}; it is {k!r}.")
+    return k
 
 
 def _convert(name: str, raw: str, kind: type) -> Any:

@@ -11,6 +11,14 @@ class InputFileError(QuotebotError):
     """A file given to ingest cannot be read as a transcript."""
 
 
+class NotATranscriptError(InputFileError):
+    """A file with no text in it at all: empty, or binary. ``reason`` says which."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.reason = reason
+
+
 class EmptyQuestionError(QuotebotError):
     """The question is empty or only whitespace."""
 
@@ -29,3 +37,7 @@ class StoreModelMismatchError(QuotebotError):
 
 class SourceNotFoundError(QuotebotError):
     """No ingested source has the given name."""
+
+
+class SpeakerNotFoundError(QuotebotError):
+    """No passage of the given (or named) speaker among the chosen sources."""

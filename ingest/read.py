@@ -10,7 +10,7 @@ import charset_normalizer
 import yaml
 from bs4 import BeautifulSoup
 
-from ingest.errors import InputFileError
+from ingest.errors import InputFileError, NotATranscriptError
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -60,7 +60,7 @@ def parse_bytes(source: str, data: bytes) -> Document:
     """Decode and parse file content; ``source`` is the file name the passages will cite."""
     text = decode(source, data)
     if not text.strip():
-        raise InputFileError(f"{source}: the file is empty; there is nothing to ingest.")
+        raise NotATranscriptError(source, "the file is empty; there is nothing to ingest.")
     suffix = Path(source).suffix.lower()
     if suffix in (".html", ".htm"):
         return _read_html(source, text)
@@ -72,7 +72,7 @@ def parse_bytes(source: str, data: bytes) -> Document:
 def decode(source: str, data: bytes) -> str:
     """Bytes to text with newlines normalised; binary content is refused."""
     if b"\x00" in data[:8192]:
-        raise InputFileError(f"{source}: this looks like a binary file, not a text transcript.")
+        raise NotATranscriptError(source, "this looks like a binary file, not a text transcript.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -7,8 +7,9 @@ from functools import partial
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
 
+from bot.filters import check_filters
 from bot.retrieve import coverage, verbatim_segments
-from ingest.errors import EmptyQuestionError
+from ingest.errors import EmptyQuestionError, SourceNotFoundError, SpeakerNotFoundError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
 
@@ -232,6 +233,33 @@ def test_a_question_naming_a_speaker_quotes_that_speaker(with_beekeeper):
     assert {q.passage.speaker for q in followup.quotes} == {"Sergey Lavrov"}
     chosen = bot.ask("What did Lavrov say about bees?", speakers=["Ruth Calder"])
     assert chosen.quotes[0].passage.speaker == "Ruth Calder"
+
+
+def test_filters_that_match_nothing_are_named(with_beekeeper):
+    bot = with_beekeeper
+    lavrov, bees = BUNDLED.name, "beekeeper.md"
+
+    def refusal(error, question="sanctions", **filters):
+        with pytest.raises(error) as caught:
+            check_filters(bot, question, **filters)
+        return str(caught.value)
+
+    assert refusal(SourceNotFoundError, sources=[lavrov, "nope.txt"]) == (
+        f"No source named 'nope.txt' in the store. Ingested sources: {bees}, {lavrov}."
+    )
+    assert refusal(SpeakerNotFoundError, speakers=["Lavrov"]) == (
+        "No speaker named 'Lavrov' in the store. Speakers in the store: Ruth Calder, Sergey Lavrov."
+    )
+    assert refusal(SpeakerNotFoundError, sources=[bees], speakers=["Sergey Lavrov"]) == (
+        f"No speaker named 'Sergey Lavrov' in {bees}. Speakers in {bees}: Ruth Calder."
+    )
+    assert refusal(SpeakerNotFoundError, "What does Lavrov think about sanctions?", sources=[bees]) == (
+        f"The question names Sergey Lavrov, who does not speak in {bees}. Speakers there: Ruth Calder. "
+        "Ask about one of them, or choose other sources."
+    )
+    for sources, speakers in [([lavrov], None), ([bees, lavrov], None), (None, ["Ruth Calder"])]:
+        check_filters(bot, "What does Lavrov think about sanctions?", sources=sources, speakers=speakers)
+    check_filters(bot, "What does Lavrov think about sanctions?", sources=[bees], speakers=["Ruth Calder"])
 
 
 def test_a_speaker_asking_back_is_never_quoted(make_bot, tmp_path):

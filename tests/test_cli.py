@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+import select
+import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
+from filelock import FileLock
 
 from bot.retrieve import verbatim_segments
 
@@ -72,6 +75,51 @@ def test_ask_jsonl_batch(store):
     assert result.returncode == 1
 
 
+def test_ask_jsonl_names_the_bad_field_and_goes_on(store):
+    lines = [
+        json.dumps({"question": "sanctions", "history": [1, 2]}),
+        json.dumps({"question": "sanctions", "history": "sanctions"}),
+        json.dumps({"question": "sanctions", "k": "2"}),
+        json.dumps({"question": "sanctions", "k": 2.5}),
+        json.dumps({"question": "sanctions", "k": 50}),
+        json.dumps({"question": "sanctions", "k": -2}),
+        "not json",
+        json.dumps({"question": "sanctions", "k": 2, "history": None}),
+    ]
+    result = run(store, "ask", "--jsonl", stdin="\n".join(lines))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    *errors, last = [json.loads(line) for line in result.stdout.splitlines()]
+    assert errors == [
+        {"line": 1, "error": '"history" must be a list of earlier questions (strings); it is [1, 2].'},
+        {"line": 2, "error": '"history" must be a list of earlier questions (strings); it is "sanctions".'},
+        {"line": 3, "error": "\"k\" must be a whole number from 1 to 10; it is '2'."},
+        {"line": 4, "error": '"k" must be a whole number from 1 to 10; it is 2.5.'},
+        {"line": 5, "error": '"k" must be a whole number from 1 to 10; it is 50.'},
+        {"line": 6, "error": '"k" must be a whole number from 1 to 10; it is -2.'},
+        {"line": 7, "error": "not valid JSON (Expecting value at column 1)."},
+    ]
+    assert len(last["quotes"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--source", "nope.txt"],
+            f"No source named 'nope.txt' in the store. Ingested sources: {BUNDLED.name}.",
+        ),
+        (
+            ["--speaker", "Lavrov"],
+            "No speaker named 'Lavrov' in the store. Speakers in the store: Sergey Lavrov.",
+        ),
+        (["-k", "0"], "-k must be a whole number from 1 to 10; it is 0."),
+    ],
+)
+def test_ask_refuses_what_matches_nothing(store, args, message):
+    result = run(store, "ask", "sanctions", *args)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", f"quotebot: {message}\n")
+
+
 def test_sources_json(store):
     result = run(store, "sources", "--json")
     [info] = json.loads(result.stdout)
@@ -116,3 +164,54 @@ def test_remove(tmp_path):
     assert result.returncode == 0 and "removed qa_short.txt (3 passages)" in result.stdout
     result = run(tmp_path / "s", "remove", "qa_short.txt")
     assert result.returncode == 1 and "No source named 'qa_short.txt'" in result.stderr
+
+
+def test_folder_with_bad_and_same_named_files(tmp_path):
+    folder = tmp_path / "mixed"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "qa_short.txt")
+    (folder / "empty.txt").write_text("")
+    (folder / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    result = run(tmp_path / "s", "ingest", str(folder))
+    assert result.returncode == 0, result.stderr  # skipped, not failed: re-runs succeed too
+    assert "added      qa_short.txt" in result.stdout
+    assert f"skipped    {folder / 'empty.txt'}: the file is empty" in result.stdout
+    assert f"skipped    {folder / 'blob.txt'}: this looks like a binary file" in result.stdout
+    shutil.copy(FIXTURES / "no_speakers.txt", folder / "qa_short.txt")
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "sub" / "qa_short.txt")
+    result = run(tmp_path / "s", "ingest", str(folder))
+    assert result.returncode == 1
+    assert f"2 files share the name 'qa_short.txt' ({folder / 'qa_short.txt'}, " in result.stderr
+    assert "0 passages written; the store holds 3" in result.stdout
+
+
+def test_ingest_says_once_that_it_waits_for_the_write_lock(tmp_path):
+    store = tmp_path / "s"
+    store.mkdir()
+    with FileLock(store / "quotebot-write.lock"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--store", str(store), "ingest", str(FIXTURES / "qa_short.txt")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        waited = ""
+        while "waiting" not in waited and select.select([proc.stderr], [], [], 120)[0]:
+            if not (line := proc.stderr.readline()):
+                break
+            waited += line
+    out, err = proc.communicate(timeout=300)
+    assert f"Another process is writing to the store at {store}; waiting for it to finish" in waited
+    assert proc.returncode == 0 and "added      qa_short.txt" in out
+    assert "waiting" not in err
+
+
+def test_output_cut_short_by_its_reader_is_no_error(store):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--store", str(store), "sources", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # like `| head` that has read all it wants
+    _, err = proc.communicate(timeout=300)
+    assert b"Traceback" not in err and err == b""

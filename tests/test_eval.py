@@ -104,3 +104,27 @@ def test_cli_eval_json_and_errors(tmp_path, bundled_bot):
     result = run(store, "eval", str(bad))
     assert result.returncode == 1
     assert "line 5" in result.stderr and "gold" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(tmp_path, bundled_bot):
+    store = bundled_bot.settings.store
+    lines = DEV.read_text(encoding="utf-8").splitlines()[-2:]
+    lines.append(json.dumps({"kind": "answer", "question": "Who won?", "gold": "words nobody said"}))
+    file = tmp_path / "bom.jsonl"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    warning = (
+        f"warning: {file}, line 3: no ingested passage holds its gold span, so it counts as a miss "
+        "whatever the answer; check the span against the transcript.\n"
+    )
+    result = run(store, "eval", str(file), "--json", "--details")
+    assert (result.returncode, result.stderr) == (0, warning)
+    metrics = json.loads(result.stdout)
+    assert metrics["questions"] == 3
+    assert [d["line"] for d in metrics["details"]] == [1, 2, 3]
+    assert metrics["details"][2] == {
+        "line": 3, "kind": "answer", "question": "Who won?", "answered": metrics["details"][2]["answered"],
+        "rank": None, "highlighted": False,
+    }  # fmt: skip
+    result = run(store, "eval", str(file), "--details")
+    assert result.returncode == 0 and result.stderr == warning
+    assert result.stdout.rstrip().endswith("Who won?") and "hit@1" in result.stdout

@@ -57,5 +57,7 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_url, embedder):
 
 def test_unreachable_server_is_a_clear_error(embedder):
     bot = Bot(Settings(chroma_url=f"http://127.0.0.1:{free_port()}"), embedder=embedder)
-    with pytest.raises(StoreUnavailableError, match="Is the Chroma server running"):
+    with pytest.raises(StoreUnavailableError) as caught:
         bot.sources()
+    message = str(caught.value)
+    assert "Start the server" in message and "?." not in message and message.count("running?") <= 1

@@ -107,6 +107,41 @@ def test_bad_files_leave_the_store_unchanged(make_bot, tmp_path):
     assert bot.store.count() == before
 
 
+def test_files_of_one_name_in_two_folders_are_both_refused(make_bot, tmp_path):
+    folder = tmp_path / "mixed"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "names.txt")
+    shutil.copy(FIXTURES / "no_speakers.txt", folder / "sub" / "names.txt")
+    shutil.copy(FIXTURES / "xss.txt", folder / "xss.txt")
+    bot = make_bot()
+    for _ in range(2):  # the same on every run: nothing flips
+        report = bot.ingest([folder, folder / "xss.txt"])  # a file named twice is one file
+        assert [name for name, _ in report.failed] == ["names.txt"]
+        [(_, why)] = report.failed
+        assert str(folder / "names.txt") in why and str(folder / "sub" / "names.txt") in why
+        assert "Rename" in why
+        assert [s.source for s in bot.sources()] == ["xss.txt"]
+        assert bot.store.count() == len(bot.store.passages({"source": "xss.txt"}))
+
+
+def test_empty_and_binary_files_in_a_folder_are_skipped(make_bot, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "qa_short.txt")
+    (folder / "empty.txt").write_text("")
+    (folder / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    bot = make_bot()
+    report = bot.ingest([folder])
+    assert report.added == ["qa_short.txt"] and not report.failed
+    assert dict(report.skipped) == {
+        str(folder / "blob.txt"): "this looks like a binary file, not a text transcript.",
+        str(folder / "empty.txt"): "the file is empty; there is nothing to ingest.",
+    }
+    report = bot.ingest([folder, folder / "empty.txt"])  # named, it is still an error
+    assert report.unchanged == ["qa_short.txt"]
+    assert report.failed == [("empty.txt", "empty.txt: the file is empty; there is nothing to ingest.")]
+
+
 def test_store_built_with_another_model_is_refused(tmp_path, embedder):
     client = chromadb.PersistentClient(
         path=str(tmp_path / "old"), settings=Settings(anonymized_telemetry=False)

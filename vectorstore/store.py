@@ -16,13 +16,14 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES, Parsed, Passage, passages_from, read_document
 from ingest.chunk import ENCODING
 from ingest.errors import (
     InputFileError,
+    NotATranscriptError,
     QuotebotError,
     SourceNotFoundError,
     StoreModelMismatchError,
@@ -135,9 +136,17 @@ class Store:
         except QuotebotError:
             raise
         except Exception as exc:
+            # Chroma's own message may end in a full stop or a question of its own.
+            why = str(exc).strip()
+            why += "" if why.endswith((".", "?", "!")) else "."
+            advice = (
+                "Start the server (`chroma run --path DIR --port 8000`) or point --chroma-url at a "
+                "running one."
+                if self.url
+                else "Check the folder and its permissions."
+            )
             raise StoreUnavailableError(
-                f"Cannot open the passage store at {self.location}: {exc}. "
-                + ("Is the Chroma server running?" if self.url else "Check the folder and its permissions.")
+                f"Cannot open the passage store at {self.location}: {why} {advice}"
             ) from exc
         meta = collection.metadata or {}
         if (
@@ -283,24 +292,46 @@ class Store:
         consistent store that a re-run completes.
         """
         report = IngestReport()
-        files = list(_expand(paths, report))
+        files = _refuse_name_clashes(_expand(paths, report), report)
         with self._writing():
             self._ingest(files, report, progress)
         return report
 
-    def _writing(self) -> contextlib.AbstractContextManager[object]:
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
         """One writer at a time on an embedded store (a server serialises writes itself)."""
         if self.path is None:
-            return contextlib.nullcontext()
+            yield
+            return
         self.path.mkdir(parents=True, exist_ok=True)
-        return FileLock(self.path / "quotebot-write.lock")
+        lock = FileLock(self.path / "quotebot-write.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            # An ingest of hundreds of files can hold the lock for minutes: say why nothing happens.
+            logger.warning(
+                "Another process is writing to the store at %s; waiting for it to finish …", self.path
+            )
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
-    def _ingest(self, files: list[Path], report: IngestReport, progress: bool) -> None:
+    def _ingest(self, files: dict[Path, bool], report: IngestReport, progress: bool) -> None:
         parsed_files: list[tuple[Parsed, str]] = []
-        for path in files:
+        for path, walked in files.items():
             try:
                 data = path.read_bytes()
                 parsed = passages_from(read_document(path), self.embedder.fits, self.max_tokens)
+            except NotATranscriptError as exc:
+                # An empty or binary file met in a folder is not a transcript anyone asked for;
+                # failing on it would fail every later run over the same folder.
+                if walked:
+                    report.skipped.append((str(path), exc.reason))
+                else:
+                    report.failed.append((path.name, str(exc)))
+                continue
             except InputFileError as exc:
                 report.failed.append((path.name, str(exc)))
                 continue
@@ -407,8 +438,11 @@ def _content_hash(data: bytes, max_tokens: int) -> str:
     return hashlib.sha256(data + f"\x00{PIPELINE_VERSION}:{max_tokens}".encode()).hexdigest()[:16]
 
 
-def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
-    """Files named directly must exist; folders are walked for supported, non-hidden files."""
+def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[tuple[Path, bool]]:
+    """Each file to ingest, and whether it was found by walking a folder (rather than named).
+
+    Files named directly must exist; folders are walked for supported, non-hidden files.
+    """
     for path in map(Path, paths):
         if not path.exists():
             raise InputFileError(f"{path}: no such file or folder. Check the path and try again.")
@@ -417,8 +451,41 @@ def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
                 if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
                 if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield child
+                    yield child, True
                 else:
-                    report.skipped.append((child.name, f"unsupported file type {child.suffix or '(none)'}"))
+                    report.skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
         else:
-            yield path
+            yield path, False
+
+
+def _refuse_name_clashes(found: Iterable[tuple[Path, bool]], report: IngestReport) -> dict[Path, bool]:
+    """The files to ingest, each once, less those that share a file name with another one.
+
+    A transcript is stored, cited and removed under its file name, so two files of one name
+    would overwrite each other, run after run. Which one is meant cannot be told, so neither is
+    ingested. (A file named like one ingested in an earlier run replaces it, as an edit would.)
+    """
+    # The same file named twice, or named and found in a folder, is one file; named, it counts
+    # as named.
+    unique: dict[Path, tuple[Path, bool]] = {}
+    for path, walked in found:
+        first, was_walked = unique.get(path.resolve(), (path, True))
+        unique[path.resolve()] = first, walked and was_walked
+    files = dict(unique.values())
+    by_name: dict[str, list[Path]] = {}
+    for path in files:
+        by_name.setdefault(path.name, []).append(path)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            paths = ", ".join(map(str, same))
+            report.failed.append(
+                (
+                    name,
+                    f"{len(same)} files share the name {name!r} ({paths}); quotebot stores each "
+                    "transcript under its file name, so only one of them can be kept. Rename the "
+                    "others, or ingest only one, and run again; none of them was ingested.",
+                )
+            )
+            for path in same:
+                del files[path]
+    return files

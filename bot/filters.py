@@ -1,0 +1,58 @@
+"""Checking, before a question is asked, that its filters leave passages to quote from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from bot.core import Bot
+from ingest.errors import SourceNotFoundError, SpeakerNotFoundError
+
+
+def check_filters(
+    bot: Bot,
+    question: str,
+    sources: Iterable[str] | None = None,
+    speakers: Iterable[str] | None = None,
+) -> None:
+    """Raise when ``sources`` or ``speakers`` (or, without ``speakers``, a speaker the question
+    names) leave no passage to quote, saying which name matched nothing and what there is.
+
+    Without this, such a question gets no quotes at all, which reads as an empty store. An empty
+    store passes: its answer says that nothing has been ingested.
+    """
+    index = bot.store.derived()
+    if not len(index):
+        return
+    source_list = list(sources or [])
+    if missing := [s for s in source_list if s not in set(index.sources.tolist())]:
+        raise SourceNotFoundError(
+            f"No source named {_names(missing)} in the store. "
+            f"Ingested sources: {_listing(sorted(set(index.sources.tolist())))}."
+        )
+    where = f"in {', '.join(source_list)}" if source_list else "in the store"
+    chosen = index.mask(source_list or None, None)
+    present = sorted({str(s) for s in index.speakers[chosen] if s})
+    if speakers:
+        if missing := [s for s in speakers if not (chosen & np.isin(index.speakers, [s])).any()]:
+            raise SpeakerNotFoundError(
+                f"No speaker named {_names(missing)} {where}. Speakers {where}: {_listing(present)}."
+            )
+        return
+    named = index.named_speakers(question)
+    if source_list and named and not index.mask(source_list, named).any():
+        raise SpeakerNotFoundError(
+            f"The question names {' or '.join(named)}, who does not speak {where}. Speakers there: "
+            f"{_listing(present)}. Ask about one of them, or choose other sources."
+        )
+
+
+def _names(names: Sequence[str]) -> str:
+    return " or ".join(repr(n) for n in names)
+
+
+def _listing(names: Sequence[str], limit: int = 20) -> str:
+    """``names`` joined, at most ``limit`` of them; a store can hold hundreds of transcripts."""
+    shown = ", ".join(names[:limit]) or "none"
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -144,3 +144,30 @@ def test_html_text_is_extracted_without_scripts():
     assert t.title == "Talk with A"
     assert [doc.text[p.start : p.end] for p in t.paragraphs] == ["Because it is time."]
     assert "var x" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("cp1252", b""),
+        ("latin-1", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+    ],
+)
+def test_short_files_in_common_encodings_are_read_verbatim(encoding, prefix):
+    text = "Q: Where did you grow up?\r\nA: In Zürich, naïve, for 50 € — I couldn’t stay.\r\n"
+    if encoding == "latin-1":
+        text = text.replace("€", "¤").replace("—", "-").replace("’", "'")
+    doc = parse_bytes("x.txt", prefix + text.encode(encoding))
+    assert doc.text == text.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xfe\xff" + b"\x00\x00" * 8 + b"PK\x03\x04", bytes(range(1, 32)) * 20 + b"Q: Hi?"]
+)
+def test_binary_is_refused_whatever_it_decodes_as(data):
+    with pytest.raises(InputFileError, match="binary"):
+        parse_bytes("x.txt", data)

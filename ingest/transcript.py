@@ -116,6 +116,8 @@ _POINT_OPENERS = {
     "now",
 }
 _SENTENCE_END = set('.?!:;…—"”’)]')  # a wrapped line ending otherwise runs on
+_SENTENCE_CLOSE = re.compile(r"[.!?…][\"'”’)\]]*$")
+_FINISHED_STATEMENT = re.compile(r"[.!…][\"'”’)\]]*$")
 _HONORIFIC = re.compile(r"^(?:Mr|Ms|Mrs|Dr)\.? ")
 _NOT_SPEAKERS = {
     "note",
@@ -247,15 +249,18 @@ def parse_transcript(doc: Document) -> Transcript:
 
     Turns are opened by speaker labels; the interviewer is recognised by label (``Question``,
     ``Q``, ``Moderator`` …) or, failing that, as the speaker whose turns are mostly questions.
-    Text before the first label is page preamble, not speech. A document with no labels is
-    kept whole as un-attributed text, with a warning.
+    Text before the first label is page preamble; the sentences in it (opening remarks) are kept
+    as un-attributed speech. A document with no labels is kept whole as un-attributed text, with
+    a warning.
     """
     text = doc.text
     paragraphs = _paragraphs(text, doc.body_start)
     paragraphs = _drop_trailing_chrome(text, paragraphs)
     turns = _turns(text, paragraphs)
     preamble = turns[0].paragraphs if turns and turns[0].label is None else []
-    preamble_lines = [line.strip() for p in preamble for line in text[p.start : p.end].split("\n")]
+    preamble_lines = [
+        line.strip().lstrip("#").strip() for p in preamble for line in text[p.start : p.end].split("\n")
+    ]
     title = doc.title or _title_from(preamble_lines) or _title_from_filename(doc.source)
     date = _normalise_date(doc.date) or _find_date([*preamble_lines, title, doc.source])
     warnings: list[str] = []
@@ -270,8 +275,11 @@ def parse_transcript(doc: Document) -> Transcript:
         answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(body, 1)]
         return Transcript(title, date, doc.url, answers, [], 0, warnings)
 
+    # Nobody is named beside opening remarks, and the guest's name would put a host's welcome
+    # in the guest's mouth: they are quoted un-attributed.
+    opening = [p for p in preamble if _is_opening_speech(text[p.start : p.end], title)]
+    answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(opening, 1)]
     interviewers = _interviewer_labels(text, labelled)
-    answers = []
     speakers: list[str] = []
     question: str | None = None
     number = 0
@@ -477,7 +485,8 @@ def _display_name(label: str) -> str:
 def _title_from(lines: list[str]) -> str | None:
     for line in lines:
         if len(line.split()) >= 3 and not _is_date_only(line) and re.search(r"[a-z]", line):
-            return line
+            # "I grew up in a mining town." is speech; a title seldom ends with a full stop.
+            return None if _FINISHED_STATEMENT.search(line) else line
     return None
 
 
@@ -494,7 +503,22 @@ def _is_date_only(line: str) -> bool:
 
 def _is_metadata_line(paragraph: str, title: str) -> bool:
     line = paragraph.strip()
-    return line == title or _is_date_only(line) or len(line.split()) <= 3
+    short = len(line.split()) <= 3 and not _SENTENCE_CLOSE.search(line)  # but "Yes." is speech
+    return line.lstrip("#").strip() == title or _is_date_only(line) or short
+
+
+def _is_opening_speech(paragraph: str, title: str) -> bool:
+    """Whether a paragraph before the first label is speech: sentences, not a heading or notice."""
+    line = paragraph.strip()
+    words = line.split()
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return (
+        not _is_metadata_line(line, title)
+        and _SENTENCE_CLOSE.search(line) is not None
+        and len(words) >= 2
+        and capitalised <= len(words) / 2  # "THIS IS A RUSH TRANSCRIPT.", "En Route Washington, D.C."
+        and (line[0].isalnum() or line[0] in "\"“‘'¿¡")  # not a heading, note, aside or quote block
+    )
 
 
 def _find_date(candidates: list[str]) -> str | None:

@@ -218,6 +218,21 @@ def test_markdown_bold_labels():
     ]
 
 
+def test_opening_remarks_before_the_first_label_are_kept_unattributed():
+    data = (
+        "Remarks by Governor Lopez on the water plan, 5 May 2021\n\n"
+        "Good afternoon everyone. Today I am announcing a new water plan.\n\n"
+        "It will replace lead pipes in two hundred schools.\n\n"
+        "Q: When will construction start?\n\n"
+        "GOVERNOR LOPEZ: Next spring.\n"
+    )
+    assert answers(data) == [
+        (None, None, "Good afternoon everyone. Today I am announcing a new water plan."),
+        (None, None, "It will replace lead pipes in two hundred schools."),
+        ("Governor Lopez", "When will construction start?", "Next spring."),
+    ]
+
+
 def test_timestamps_before_a_label_are_not_quoted():
     data = (
         "[00:00:05] Interviewer: How did the strike start?\n"
@@ -296,6 +311,23 @@ def test_a_one_off_opener_before_a_colon_is_speech_not_a_speaker():
         ("Tom Becker", "What went wrong?", "Second: our testing was rushed."),
         ("Tom Becker", "Would you change anything?", "Yes."),
         ("Tom Becker", "Would you change anything?", "Bottom Line: we were too proud to delay."),
+    ]
+
+
+def test_without_labels_a_first_sentence_and_short_replies_are_speech():
+    data = (
+        "I grew up in a mining town and left at seventeen.\n"
+        "When the mine closed the town emptied.\n"
+        "Yes.\n"
+        "By Ann Lee\n"
+    )
+    doc = parse_bytes("mining.txt", data.encode())
+    t = parse_transcript(doc)
+    assert t.title == "mining"
+    assert [doc.text[p.start : p.end] for p in t.paragraphs] == [
+        "I grew up in a mining town and left at seventeen.",
+        "When the mine closed the town emptied.",
+        "Yes.",
     ]
 
 

@@ -212,7 +212,7 @@ class Label:
 
     name: str  # who speaks, as the turns know them: "Sergey Lavrov", "Speaker 1", "Jo Roe (Host)"
     end: int  # where the speech after it begins
-    alone: bool  # nothing follows it on its line: "Interviewer:" with the speech below
+    heading: bool  # only a colon follows it on its line, and no timestamp: "Key Points:" or "Host:"
 
 
 @dataclass
@@ -363,11 +363,12 @@ def _label_shape(text: str, start: int, end: int) -> Label | None:
     name = " ".join((m.group("name") or m.group("timed")).split()) if m else ""
     if not m or not _looks_like_name(name):
         bare = _BARE_LABEL.match(text, start, end)
-        return Label(bare.group("bare"), bare.end(), alone=False) if bare else None
+        return Label(bare.group("bare"), bare.end(), heading=False) if bare else None
     role = m.group("role")
-    if role and not re.fullmatch(_TIMESTAMP, role.strip()):  # a timestamp says nothing of who
+    timed = bool(m.group("timed") or (role and re.fullmatch(_TIMESTAMP, role.strip())))
+    if role and not timed:  # a timestamp says nothing of who speaks
         name = f"{name} ({' '.join(role.split())})"
-    return Label(name, m.end(), alone=m.group("alone") is not None or m.group("timed") is not None)
+    return Label(name, m.end(), heading=m.group("alone") is not None and not timed)
 
 
 def _looks_like_name(name: str) -> bool:
@@ -419,7 +420,7 @@ def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
         # "First:", "Bottom Line:" open a point; a one-off line of its own among recurring
         # speakers is a heading.
         first_word = label.name.split()[0].lower().rstrip(".,")
-        return first_word not in _POINT_OPENERS and not (label.alone and cast)
+        return first_word not in _POINT_OPENERS and not (label.heading and cast)
 
     turns: list[Turn] = [Turn(None)]
     for p, label in zip(paragraphs, labels, strict=True):

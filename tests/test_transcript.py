@@ -343,3 +343,16 @@ def test_a_one_off_heading_on_its_own_line_is_not_a_speaker():
         ("Linda Park", "What happened?", "Overtime pay back."),
         ("Linda Park", "And then?", "We won."),
     ]
+
+
+def test_a_timestamped_label_on_its_own_line_is_a_speaker_even_once():
+    data = (
+        "Speaker 1 (00:00:02):\nWhat happened?\n\nSpeaker 2 (00:00:05):\nWe went on strike.\n\n"
+        "Speaker 3 (00:00:09):\nI was there too.\n\n"
+        "Speaker 1 (00:00:12):\nAnd then?\n\nSpeaker 2 (00:00:14):\nWe won.\n"
+    )
+    assert answers(data) == [
+        ("Speaker 2", "What happened?", "We went on strike."),
+        ("Speaker 3", "What happened?", "I was there too."),
+        ("Speaker 2", "And then?", "We won."),
+    ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
 import yaml
 from bs4 import BeautifulSoup
 
@@ -70,19 +70,47 @@ def parse_bytes(source: str, data: bytes) -> Document:
 
 
 def decode(source: str, data: bytes) -> str:
-    """Bytes to text with newlines normalised; binary content is refused."""
-    if b"\x00" in data[:8192]:
+    """Bytes to text with newlines normalised; binary content is refused.
+
+    A byte-order mark decides the encoding; without one, strict UTF-8, then Windows-1252 (what
+    Windows editors save in Western Europe and the Americas), then Latin-1, which maps every byte.
+    A transcript is often too short for a statistical guess, which mistook ü for ³ in one.
+    """
+    text = _decoded(data)
+    if text is None or _looks_binary(text[:8192]):
         raise NotATranscriptError(source, "this looks like a binary file, not a text transcript.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(data).best()
-        if best is None:
-            raise InputFileError(
-                f"{source}: cannot tell the text encoding; save it as UTF-8 and try again."
-            ) from None
-        text = str(best)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f\v")
+    return "\x00" in text or controls > len(text) / 100
+
+
+_BYTE_ORDER_MARKS = (  # UTF-32-LE's mark begins like UTF-16-LE's, so it is tried first
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decoded(data: bytes) -> str | None:
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    if b"\x00" in data[:8192]:
+        return None
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
 
 
 def _read_markdown(source: str, text: str) -> Document:

@@ -10,15 +10,114 @@ from pathlib import Path
 from ingest.read import Document
 
 # A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  " or
-# "Q Thanks, Jen." (White House style; one space only before a capital),
-# "ANDERSON COOPER, CNN ANCHOR:". Every word is capitalised, so a sentence with a colon
-# ("The answer is simple: ...") is not mistaken for one.
-_WORD = r"[A-ZÀ-Þ][\w.'’\-]*"
+# "Q Thanks, Jen." (White House style; one space only before a capital), deposition style "Q." and
+# "A.", "ANDERSON COOPER, CNN ANCHOR:", "Dr. Jane Roe (Economist):", "**Host:**", after a timestamp
+# ("[00:00:05] Interviewer:") or alone on its line with the speech below it ("Speaker 1
+# (00:00:02):", Otter's "Linda Park  0:07"). The regex finds the shape; _looks_like_name then asks
+# that every word be capitalised, so a sentence with a colon ("The answer is simple: ...") is not
+# mistaken for one.
+_TIMESTAMP = r"\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d{1,3})?"
+_NAME = r"[^\W\d_][\w.'’\-]*(?:,?[^\S\n][^\W\d_][\w.'’\-]*){0,5}(?:[^\S\n]\d{1,3})?"
 _LABEL = re.compile(
-    rf"(?P<label>{_WORD}(?:,? {_WORD}){{0,5}}|Q|A)[^\S\n]*:[^\S\n]+(?=\S)"
-    r"|(?P<bare>Q)(?:\.|[^\S\n]{2,}|\t|[^\S\n](?=[A-ZÀ-Þ“‘\x22\x27]))(?=\S)"
+    rf"""
+    (?:[\[(]?{_TIMESTAMP}[\])]?[^\S\n]+)?
+    (?:\*\*|__)?
+    (?:
+        (?P<name>{_NAME})(?:[^\S\n]+\((?P<role>[^()\n]{{1,60}})\))?
+        (?:\*\*|__)?[^\S\n]*:(?:\*\*|__)?
+        (?:[^\S\n]+(?=\S)|(?P<alone>[^\S\n]*(?:\n\s*|\Z)))
+      | (?P<timed>{_NAME})[^\S\n]{{2,}}{_TIMESTAMP}[^\S\n]*(?:\n\s*|\Z)
+    )
+    """,
+    re.VERBOSE,
 )
+_BARE_LABEL = re.compile(
+    rf"(?:[\[(]?{_TIMESTAMP}[\])]?[^\S\n]+)?"
+    r"(?P<bare>Q|A(?=\.[^\S\n]))(?:\.[^\S\n]*|[^\S\n]{2,}|\t|[^\S\n](?=[A-ZÀ-Þ“‘\x22\x27]))(?=\S)"
+)
+# Lower-case words inside a name: "Ursula von der Leyen", "Mohammed bin Salman", "d'Estaing".
+_NAME_PARTICLES = {
+    "von",
+    "van",
+    "der",
+    "den",
+    "de",
+    "da",
+    "di",
+    "del",
+    "della",
+    "des",
+    "du",
+    "la",
+    "le",
+    "ter",
+    "ten",
+    "zu",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+    "dos",
+    "das",
+    "do",
+    "y",
+    "d",
+    "l",
+}
+# A one-off label starting with one of these opens a point of speech ("First:", "Bottom line:").
+_POINT_OPENERS = {
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "firstly",
+    "secondly",
+    "thirdly",
+    "finally",
+    "lastly",
+    "next",
+    "then",
+    "also",
+    "plus",
+    "again",
+    "bottom",
+    "one",
+    "two",
+    "three",
+    "number",
+    "step",
+    "point",
+    "part",
+    "lesson",
+    "rule",
+    "option",
+    "reason",
+    "problem",
+    "answer",
+    "result",
+    "conclusion",
+    "summary",
+    "example",
+    "fact",
+    "truth",
+    "look",
+    "well",
+    "yes",
+    "no",
+    "and",
+    "but",
+    "so",
+    "now",
+}
 _SENTENCE_END = set('.?!:;…—"”’)]')  # a wrapped line ending otherwise runs on
+_SENTENCE_CLOSE = re.compile(r"[.!?…][\"'”’)\]]*$")
+_FINISHED_STATEMENT = re.compile(r"[.!…][\"'”’)\]]*$")
 _HONORIFIC = re.compile(r"^(?:Mr|Ms|Mrs|Dr)\.? ")
 _NOT_SPEAKERS = {
     "note",
@@ -107,6 +206,15 @@ class Paragraph:
     end: int
 
 
+@dataclass(frozen=True)
+class Label:
+    """A speaker label at the start of a paragraph or line."""
+
+    name: str  # who speaks, as the turns know them: "Sergey Lavrov", "Speaker 1", "Jo Roe (Host)"
+    end: int  # where the speech after it begins
+    heading: bool  # only a colon follows it on its line, and no timestamp: "Key Points:" or "Host:"
+
+
 @dataclass
 class Turn:
     label: str | None
@@ -141,15 +249,18 @@ def parse_transcript(doc: Document) -> Transcript:
 
     Turns are opened by speaker labels; the interviewer is recognised by label (``Question``,
     ``Q``, ``Moderator`` …) or, failing that, as the speaker whose turns are mostly questions.
-    Text before the first label is page preamble, not speech. A document with no labels is
-    kept whole as un-attributed text, with a warning.
+    Text before the first label is page preamble; the sentences in it (opening remarks) are kept
+    as un-attributed speech. A document with no labels is kept whole as un-attributed text, with
+    a warning.
     """
     text = doc.text
     paragraphs = _paragraphs(text, doc.body_start)
     paragraphs = _drop_trailing_chrome(text, paragraphs)
     turns = _turns(text, paragraphs)
     preamble = turns[0].paragraphs if turns and turns[0].label is None else []
-    preamble_lines = [line.strip() for p in preamble for line in text[p.start : p.end].split("\n")]
+    preamble_lines = [
+        line.strip().lstrip("#").strip() for p in preamble for line in text[p.start : p.end].split("\n")
+    ]
     title = doc.title or _title_from(preamble_lines) or _title_from_filename(doc.source)
     date = _normalise_date(doc.date) or _find_date([*preamble_lines, title, doc.source])
     warnings: list[str] = []
@@ -164,8 +275,11 @@ def parse_transcript(doc: Document) -> Transcript:
         answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(body, 1)]
         return Transcript(title, date, doc.url, answers, [], 0, warnings)
 
+    # Nobody is named beside opening remarks, and the guest's name would put a host's welcome
+    # in the guest's mouth: they are quoted un-attributed.
+    opening = [p for p in preamble if _is_opening_speech(text[p.start : p.end], title)]
+    answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(opening, 1)]
     interviewers = _interviewer_labels(text, labelled)
-    answers = []
     speakers: list[str] = []
     question: str | None = None
     number = 0
@@ -173,14 +287,16 @@ def parse_transcript(doc: Document) -> Transcript:
         assert t.label is not None
         if t.label in interviewers:
             number += 1
-            question = "\n\n".join(_strip_label(text, p) for p in t.paragraphs)
+            question = "\n\n".join(filter(None, (_strip_label(text, p) for p in t.paragraphs)))
             continue
         speaker = _display_name(t.label)
         if speaker not in speakers:
             speakers.append(speaker)
-        for i, p in enumerate(t.paragraphs, 1):
-            start = p.start + _label_length(text, p) if i == 1 else p.start
-            answers.append(AnswerParagraph(start, p.end, speaker, question, number, i))
+        spans = [(_speech_start(text, t.paragraphs[0]), t.paragraphs[0].end)]
+        spans += [(p.start, p.end) for p in t.paragraphs[1:]]
+        spans = [(start, end) for start, end in spans if end > start]  # a label alone on its line
+        for i, (start, end) in enumerate(spans, 1):
+            answers.append(AnswerParagraph(start, end, speaker, question, number, i))
     if not interviewers:
         warnings.append(f"{doc.source}: no interviewer recognised; every turn is treated as an answer.")
     return Transcript(title, date, doc.url, answers, speakers, number, warnings)
@@ -203,8 +319,8 @@ def _paragraphs(text: str, start: int) -> list[Paragraph]:
             cut = pos = s
             previous = ""
             for line in text[s:e].split("\n"):
-                m = _LABEL.match(text, pos) if pos > cut and line.strip() else None
-                label = m and (m.group("label") or m.group("bare"))
+                found = _label_shape(text, pos, e) if pos > cut and line.strip() else None
+                label = found.name if found else None
                 sure = label and (_asks(label) or (_in_capitals(label) and " " in label))
                 if label and (sure or previous.rstrip()[-1:] in _SENTENCE_END):
                     paragraphs.append(_trimmed(text, cut, pos))
@@ -234,66 +350,99 @@ def _drop_trailing_chrome(text: str, paragraphs: list[Paragraph]) -> list[Paragr
     while paragraphs:
         last = text[paragraphs[-1].start : paragraphs[-1].end]
         short_fragment = len(last.split()) <= 3 and not re.search(r"[.!?\"”’)]$", last)
-        if _PAGE_CHROME.match(last.strip()) or (short_fragment and not _LABEL.match(last)):
+        if _PAGE_CHROME.match(last.strip()) or (short_fragment and not _label_shape(last, 0, len(last))):
             paragraphs = paragraphs[:-1]
         else:
             break
     return paragraphs
 
 
-def _label_match(text: str, p: Paragraph) -> re.Match[str] | None:
-    m = _LABEL.match(text, p.start, p.end)
-    if not m:
-        return None
-    label = m.group("label") or m.group("bare")
-    if label.lower().rstrip(".") in _NOT_SPEAKERS:
-        return None
-    return m
+def _label_shape(text: str, start: int, end: int) -> Label | None:
+    """The label at ``start`` if something there has the shape of one and reads as a name."""
+    m = _LABEL.match(text, start, end)
+    name = " ".join((m.group("name") or m.group("timed")).split()) if m else ""
+    if not m or not _looks_like_name(name):
+        bare = _BARE_LABEL.match(text, start, end)
+        return Label(bare.group("bare"), bare.end(), heading=False) if bare else None
+    role = m.group("role")
+    timed = bool(m.group("timed") or (role and re.fullmatch(_TIMESTAMP, role.strip())))
+    if role and not timed:  # a timestamp says nothing of who speaks
+        name = f"{name} ({' '.join(role.split())})"
+    return Label(name, m.end(), heading=m.group("alone") is not None and not timed)
 
 
-def _label_length(text: str, p: Paragraph) -> int:
-    m = _label_match(text, p)
-    return m.end() - p.start if m else 0
+def _looks_like_name(name: str) -> bool:
+    """Every word capitalised ("Łukasz Nowak", "MS. PSAKI", "Speaker 2"), but for name particles."""
+    words = name.replace(",", " ").split()
+    if len(words) > 1 and words[-1].isdigit():
+        words = words[:-1]
+    return words[-1].lower() not in _NAME_PARTICLES and all(_name_word(w) for w in words)
+
+
+def _name_word(word: str) -> bool:
+    if word[0].isupper() or word.lower() in _NAME_PARTICLES:
+        return True
+    joined = re.match(r"([^\W\d_]+)['’\-](\w)", word)  # "al-Assad", "d'Estaing"
+    return bool(joined and joined.group(1).lower() in _NAME_PARTICLES and joined.group(2).isupper())
+
+
+def _label_at(text: str, p: Paragraph) -> Label | None:
+    label = _label_shape(text, p.start, p.end)
+    if label is None or _name_of(label.name).lower().rstrip(".") in _NOT_SPEAKERS:
+        return None
+    return label
+
+
+def _speech_start(text: str, p: Paragraph) -> int:
+    label = _label_at(text, p)
+    return label.end if label else p.start
 
 
 def _strip_label(text: str, p: Paragraph) -> str:
-    return text[p.start + _label_length(text, p) : p.end]
+    return text[_speech_start(text, p) : p.end]
 
 
 def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
-    labels = []
-    for p in paragraphs:
-        m = _label_match(text, p)
-        labels.append(" ".join((m.group("label") or m.group("bare")).split()) if m else None)
-    named = [label for label in labels if label]
+    labels = [_label_at(text, p) for p in paragraphs]
+    named = [label.name for label in labels if label]
     counts = Counter(named)
     # Where speakers are labelled in capitals ("MS. PSAKI:", "Mr. KIRBY:"), a one-off title-case
     # phrase before a colon heads part of a statement ("Vaccinations:", "On Afghanistan:") or
     # quotes someone ("Jack Lew: “…”"); it is no speaker, unless it names an interviewer.
     in_capitals = len(named) >= 3 and sum(map(_in_capitals, named)) > len(named) / 2
+    cast = len(counts) >= 2 and max(counts.values(), default=0) >= 2
+
+    def opens_turn(label: Label) -> bool:
+        if counts[label.name] > 1 or _asks(label.name):
+            return True
+        if in_capitals and not _in_capitals(label.name):
+            return False
+        # "First:", "Bottom Line:" open a point; a one-off line of its own among recurring
+        # speakers is a heading.
+        first_word = label.name.split()[0].lower().rstrip(".,")
+        return first_word not in _POINT_OPENERS and not (label.heading and cast)
+
     turns: list[Turn] = [Turn(None)]
     for p, label in zip(paragraphs, labels, strict=True):
-        aside = (
-            label is not None
-            and in_capitals
-            and counts[label] == 1
-            and not _in_capitals(label)
-            and not _asks(label)
-        )
-        if label and not aside:
-            turns.append(Turn(label, [p]))
+        if label and opens_turn(label):
+            turns.append(Turn(label.name, [p]))
         else:
             turns[-1].paragraphs.append(p)
     return [t for t in turns if t.paragraphs]
 
 
+def _name_of(label: str) -> str:
+    """The label without its role: "Jo Roe (Host)" is Jo Roe."""
+    return re.sub(r"\s*\([^()]*\)$", "", label)
+
+
 def _in_capitals(label: str) -> bool:
     """Whether a label is written in capitals, a leading title aside: "MS. PSAKI", "Mr. KIRBY"."""
-    return _HONORIFIC.sub("", label, count=1).isupper()
+    return _HONORIFIC.sub("", _name_of(label), count=1).isupper()
 
 
 def _label_words(label: str) -> set[str]:
-    return {w.strip(".,'’").lower() for w in label.split()}
+    return {w.strip(".,'’()").lower() for w in label.split()}
 
 
 def _asks(label: str) -> bool:
@@ -328,6 +477,7 @@ def _interviewer_labels(text: str, turns: list[Turn]) -> set[str]:
 
 
 def _display_name(label: str) -> str:
+    label = _name_of(label)
     if label.isupper() and len(label) > 2:
         return " ".join(w.capitalize() if w.isalpha() else w.title() for w in label.split())
     return label
@@ -336,7 +486,8 @@ def _display_name(label: str) -> str:
 def _title_from(lines: list[str]) -> str | None:
     for line in lines:
         if len(line.split()) >= 3 and not _is_date_only(line) and re.search(r"[a-z]", line):
-            return line
+            # "I grew up in a mining town." is speech; a title seldom ends with a full stop.
+            return None if _FINISHED_STATEMENT.search(line) else line
     return None
 
 
@@ -353,7 +504,22 @@ def _is_date_only(line: str) -> bool:
 
 def _is_metadata_line(paragraph: str, title: str) -> bool:
     line = paragraph.strip()
-    return line == title or _is_date_only(line) or len(line.split()) <= 3
+    short = len(line.split()) <= 3 and not _SENTENCE_CLOSE.search(line)  # but "Yes." is speech
+    return line.lstrip("#").strip() == title or _is_date_only(line) or short
+
+
+def _is_opening_speech(paragraph: str, title: str) -> bool:
+    """Whether a paragraph before the first label is speech: sentences, not a heading or notice."""
+    line = paragraph.strip()
+    words = line.split()
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return (
+        not _is_metadata_line(line, title)
+        and _SENTENCE_CLOSE.search(line) is not None
+        and len(words) >= 2
+        and capitalised <= len(words) / 2  # "THIS IS A RUSH TRANSCRIPT.", "En Route Washington, D.C."
+        and (line[0].isalnum() or line[0] in "\"“‘'¿¡")  # not a heading, note, aside or quote block
+    )
 
 
 def _find_date(candidates: list[str]) -> str | None:

@@ -144,3 +144,215 @@ def test_html_text_is_extracted_without_scripts():
     assert t.title == "Talk with A"
     assert [doc.text[p.start : p.end] for p in t.paragraphs] == ["Because it is time."]
     assert "var x" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("cp1252", b""),
+        ("latin-1", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+    ],
+)
+def test_short_files_in_common_encodings_are_read_verbatim(encoding, prefix):
+    text = "Q: Where did you grow up?\r\nA: In Zürich, naïve, for 50 € — I couldn’t stay.\r\n"
+    if encoding == "latin-1":
+        text = text.replace("€", "¤").replace("—", "-").replace("’", "'")
+    doc = parse_bytes("x.txt", prefix + text.encode(encoding))
+    assert doc.text == text.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xfe\xff" + b"\x00\x00" * 8 + b"PK\x03\x04", bytes(range(1, 32)) * 20 + b"Q: Hi?"]
+)
+def test_binary_is_refused_whatever_it_decodes_as(data):
+    with pytest.raises(InputFileError, match="binary"):
+        parse_bytes("x.txt", data)
+
+
+def answers(data: str, name: str = "x.txt") -> list[tuple[str | None, str | None, str]]:
+    """(speaker, question, text) of every passage-to-be, parsed from ``data``."""
+    doc = parse_bytes(name, data.encode())
+    t = parse_transcript(doc)
+    return [(p.speaker, p.question, doc.text[p.start : p.end]) for p in t.paragraphs]
+
+
+def test_names_in_any_alphabet_with_particles_and_roles_are_speakers():
+    data = (
+        "Interviewer: What did the commission decide?\n\n"
+        "Ursula von der Leyen: We suspend the tariffs.\n\n"
+        "Interviewer: And the farmers?\n\n"
+        "Łukasz Nowak: They are angry.\n\n"
+        "Interviewer: And Russia?\n\n"
+        "Владимир Путин: Мы не будем вводить ответные меры.\n\n"
+        "Interviewer: Final thoughts?\n\n"
+        "Dr. Jane O'Neil-Smith (Economist): Free trade is fragile.\n\n"
+        "Interviewer: And in Syria?\n\n"
+        "Valéry Giscard d'Estaing: Nothing.\n"
+    )
+    assert answers(data) == [
+        ("Ursula von der Leyen", "What did the commission decide?", "We suspend the tariffs."),
+        ("Łukasz Nowak", "And the farmers?", "They are angry."),
+        ("Владимир Путин", "And Russia?", "Мы не будем вводить ответные меры."),
+        ("Dr. Jane O'Neil-Smith", "Final thoughts?", "Free trade is fragile."),
+        ("Valéry Giscard d'Estaing", "And in Syria?", "Nothing."),
+    ]
+
+
+def test_a_role_in_brackets_can_name_the_interviewer():
+    data = "Jo Roe (Host): Why bees?\n\nSam Okafor: My grandmother kept them.\n"
+    assert answers(data) == [("Sam Okafor", "Why bees?", "My grandmother kept them.")]
+
+
+def test_markdown_bold_labels():
+    data = (
+        "# Episode 42\n\n**Host:** Why bees?\n\n**Sam Okafor:** My grandmother kept them.\n\n"
+        "**Q**: And now?\n\n**A:** Twelve hives.\n"
+    )
+    assert answers(data, "x.md") == [
+        ("Sam Okafor", "Why bees?", "My grandmother kept them."),
+        ("A", "And now?", "Twelve hives."),
+    ]
+
+
+def test_opening_remarks_before_the_first_label_are_kept_unattributed():
+    data = (
+        "Remarks by Governor Lopez on the water plan, 5 May 2021\n\n"
+        "Good afternoon everyone. Today I am announcing a new water plan.\n\n"
+        "It will replace lead pipes in two hundred schools.\n\n"
+        "Q: When will construction start?\n\n"
+        "GOVERNOR LOPEZ: Next spring.\n"
+    )
+    assert answers(data) == [
+        (None, None, "Good afternoon everyone. Today I am announcing a new water plan."),
+        (None, None, "It will replace lead pipes in two hundred schools."),
+        ("Governor Lopez", "When will construction start?", "Next spring."),
+    ]
+
+
+def test_timestamps_before_a_label_are_not_quoted():
+    data = (
+        "[00:00:05] Interviewer: How did the strike start?\n"
+        "[00:00:12] Linda Park: It started over the night shift.\n"
+        "00:01:23 Interviewer: How long did it last?\n"
+        "(00:01:30) Linda Park: Eleven days.\n"
+    )
+    assert answers(data) == [
+        ("Linda Park", "How did the strike start?", "It started over the night shift."),
+        ("Linda Park", "How long did it last?", "Eleven days."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        (  # Rev
+            "rev.txt",
+            "Speaker 1 (00:00:02):\nHow did the strike start?\n\n"
+            "Speaker 2 (00:00:07):\nOver the night shift.\n\n"
+            "Speaker 1 (00:00:30):\nHow long did it last?\n\n"
+            "Speaker 2 (00:00:33):\nEleven days.\n",
+        ),
+        (  # Otter
+            "otter.txt",
+            "Speaker 1  0:02\nHow did the strike start?\n\nSpeaker 2  0:07\nOver the night shift.\n\n"
+            "Speaker 1  0:30\nHow long did it last?\n\nSpeaker 2  0:33\nEleven days.\n",
+        ),
+        (  # a label on its own line, the speech in the paragraph below
+            "ownline.txt",
+            "Interviewer:\n\nHow did the strike start?\n\nSpeaker 2:\n\nOver the night shift.\n\n"
+            "Interviewer:\n\nHow long did it last?\n\nSpeaker 2:\n\nEleven days.\n",
+        ),
+        (
+            "ownline.html",
+            "<p><b>Interviewer:</b></p><p>How did the strike start?</p><p><b>Speaker 2:</b></p>"
+            "<p>Over the night shift.</p><p><b>Interviewer:</b></p><p>How long did it last?</p>"
+            "<p><b>Speaker 2:</b></p><p>Eleven days.</p>",
+        ),
+    ],
+)
+def test_labels_on_a_line_of_their_own(name, data):
+    assert answers(data, name) == [
+        ("Speaker 2", "How did the strike start?", "Over the night shift."),
+        ("Speaker 2", "How long did it last?", "Eleven days."),
+    ]
+
+
+def test_deposition_q_and_a_with_full_stops():
+    data = (
+        "Deposition of Mark Ellis, 4 April 2019\n\n"
+        "Q. Where were you on the night of the fire?\n"
+        "A. At my sister's house.\n\n"
+        "Q. Did anyone see you leave?\n"
+        "A. My neighbour waved.\n"
+    )
+    assert answers(data) == [
+        ("A", "Where were you on the night of the fire?", "At my sister's house."),
+        ("A", "Did anyone see you leave?", "My neighbour waved."),
+    ]
+
+
+def test_a_one_off_opener_before_a_colon_is_speech_not_a_speaker():
+    data = (
+        "Interviewer: What went wrong?\n\n"
+        "Tom Becker: Two things went wrong.\n\n"
+        "First: the supplier shipped the wrong batteries.\n\n"
+        "Second: our testing was rushed.\n\n"
+        "Interviewer: Would you change anything?\n\n"
+        "Tom Becker: Yes.\n\n"
+        "Bottom Line: we were too proud to delay.\n"
+    )
+    assert answers(data) == [
+        ("Tom Becker", "What went wrong?", "Two things went wrong."),
+        ("Tom Becker", "What went wrong?", "First: the supplier shipped the wrong batteries."),
+        ("Tom Becker", "What went wrong?", "Second: our testing was rushed."),
+        ("Tom Becker", "Would you change anything?", "Yes."),
+        ("Tom Becker", "Would you change anything?", "Bottom Line: we were too proud to delay."),
+    ]
+
+
+def test_without_labels_a_first_sentence_and_short_replies_are_speech():
+    data = (
+        "I grew up in a mining town and left at seventeen.\n"
+        "When the mine closed the town emptied.\n"
+        "Yes.\n"
+        "By Ann Lee\n"
+    )
+    doc = parse_bytes("mining.txt", data.encode())
+    t = parse_transcript(doc)
+    assert t.title == "mining"
+    assert [doc.text[p.start : p.end] for p in t.paragraphs] == [
+        "I grew up in a mining town and left at seventeen.",
+        "When the mine closed the town emptied.",
+        "Yes.",
+    ]
+
+
+def test_a_one_off_heading_on_its_own_line_is_not_a_speaker():
+    data = (
+        "Interviewer: What happened?\n\nLinda Park: We went on strike.\n\n"
+        "Key Demands:\n\nOvertime pay back.\n\n"
+        "Interviewer: And then?\n\nLinda Park: We won.\n"
+    )
+    assert answers(data) == [
+        ("Linda Park", "What happened?", "We went on strike."),
+        ("Linda Park", "What happened?", "Key Demands:"),
+        ("Linda Park", "What happened?", "Overtime pay back."),
+        ("Linda Park", "And then?", "We won."),
+    ]
+
+
+def test_a_timestamped_label_on_its_own_line_is_a_speaker_even_once():
+    data = (
+        "Speaker 1 (00:00:02):\nWhat happened?\n\nSpeaker 2 (00:00:05):\nWe went on strike.\n\n"
+        "Speaker 3 (00:00:09):\nI was there too.\n\n"
+        "Speaker 1 (00:00:12):\nAnd then?\n\nSpeaker 2 (00:00:14):\nWe won.\n"
+    )
+    assert answers(data) == [
+        ("Speaker 2", "What happened?", "We went on strike."),
+        ("Speaker 3", "What happened?", "I was there too."),
+        ("Speaker 2", "And then?", "We won."),
+    ]

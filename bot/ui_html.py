@@ -126,6 +126,16 @@ def _same_question(a: Quote, b: Quote) -> bool:
     return same and bool(a.passage.turn)
 
 
+def error_html(message: str) -> str:
+    """The chat message for a question that was refused."""
+    return f'<div class="qb-answer"><p class="qb-error">{esc(message)}</p></div>'
+
+
+def is_error(message: str) -> bool:
+    """Whether a chat message is one :func:`error_html` wrote."""
+    return '<p class="qb-error">' in message
+
+
 def safe_url(url: str | None) -> str | None:
     """``url`` if it is an http(s) address, else None (a ``javascript:`` link never becomes a link)."""
     if not url:

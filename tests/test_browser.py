@@ -169,6 +169,35 @@ def test_an_example_is_answered_with_quote_highlight_citation_and_copy(page):
     assert not set(more.locator(".qb-quote").all_inner_texts()) & shown
 
 
+def test_the_box_keeps_the_focus_so_a_follow_up_can_be_typed_at_once(page):
+    box = page.get_by_role("textbox", name="Your question")
+    assert box.get_attribute("maxlength") == "1000"
+    for blank in ("", "   "):  # nothing is sent, as nothing was asked
+        box.fill(blank)
+        box.press("Enter")
+    page.locator("#qb-ask [data-testid=submit-button]").click()
+    page.wait_for_timeout(500)
+    assert page.locator("#qb-chat .message").count() == 0
+
+    ask(page, "What does Lavrov think about sanctions?")
+    assert page.evaluate("document.activeElement.matches('#qb-ask textarea')")
+    page.keyboard.type("Who first proposed them?")  # no click: the keys go to the box
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#qb-chat .qb-answer').length === 2")
+    follow_up = page.locator("#qb-chat .qb-answer").last
+    assert "Read as a follow-up" in follow_up.locator(".qb-reading").inner_text()
+    assert follow_up.locator(".qb-card").count() >= 1
+
+
+def test_the_quotes_box_keeps_to_1_to_10(page):
+    number = page.locator("#qb-k input[type=number]")
+    for typed, kept in (("0", "1"), ("25", "10")):
+        number.fill(typed)
+        number.press("Enter")
+        sync_api.expect(number).to_have_value(kept)
+    assert ask(page, "What does Lavrov think about sanctions?").locator(".qb-card").count() == 10
+
+
 def test_a_citation_opens_the_passage_in_context(page):
     answer = ask(page, "What does Lavrov say about vaccination passports?")
     first = answer.locator(".qb-card").first

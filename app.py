@@ -114,7 +114,7 @@ def build(bot: Bot) -> gr.Blocks:
             )
         except QuotebotError as exc:
             return ui.error_html(str(exc))
-        return ui.answer_html(answer, min_score)
+        return ui.answer_html(answer, min_score, only=[*(sources or ()), *(speakers or ())])
 
     def open_source(evt: gr.EventData) -> tuple[str, gr.Sidebar, gr.Sidebar]:
         """The viewer opens on the clicked passage; the sources panel makes room for it."""
@@ -170,9 +170,10 @@ def build(bot: Bot) -> gr.Blocks:
                 info="Empty: every speaker.",
                 elem_id="qb-speaker-filter",
             )
+            # No file_types: the browser would refuse another type in a passing toast; the
+            # server refuses it in the status line, like every other bad upload.
             upload = gr.UploadButton(
                 "Add a transcript",
-                file_types=list(SUPPORTED_SUFFIXES),
                 type="filepath",
                 variant="primary",
                 size="md",
@@ -307,7 +308,7 @@ if (!window.__qbHook) {
       const card = a.closest('.qb-card');
       if (!card) return;
       const quote = card.querySelector('.qb-quote').innerText.trim();
-      const cite = card.querySelector('.qb-cite-text').innerText.trim();
+      const cite = card.querySelector('.qb-cite-text').title;
       const link = card.querySelector('a.qb-orig');
       copy('“' + quote + '”\\n— ' + cite + (link ? ' · ' + link.href : '')).then(() => {
         a.textContent = 'Copied'; a.classList.add('qb-copied');

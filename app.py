@@ -11,6 +11,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import ipaddress
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import gradio as gr
 
 from bot import Bot, Settings
 from bot import ui_html as ui
+from bot.core import MAX_QUESTION_CHARS
 from bot.uploads import stage_upload
 from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import QuotebotError
@@ -76,6 +78,18 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def asked(history: list[dict[str, Any]]) -> list[str]:
+    """The questions of the conversation that were answered: one refused with an error is no
+    context for the next."""
+    return [
+        _text_of(question.get("content"))
+        for question, reply in itertools.pairwise(history)
+        if question.get("role") == "user"
+        and reply.get("role") == "assistant"
+        and not ui.is_error(_text_of(reply.get("content")))
+    ]
+
+
 def _filter_choices(bot: Bot) -> tuple[list[tuple[str, str]], list[str]]:
     infos = bot.sources()
     sources = [(i.title if len(i.title) <= 70 else i.title[:68] + "…", i.source) for i in infos]
@@ -94,12 +108,13 @@ def build(bot: Bot) -> gr.Blocks:
         sources: list[str] | None = None,
         speakers: list[str] | None = None,
     ) -> str:
-        earlier = [_text_of(m.get("content")) for m in history if m.get("role") == "user"]
         try:
-            answer = bot.ask(message, history=earlier, k=int(quotes), sources=sources, speakers=speakers)
+            answer = bot.ask(
+                message, history=asked(history), k=int(quotes), sources=sources, speakers=speakers
+            )
         except QuotebotError as exc:
-            return f'<div class="qb-answer"><p class="qb-error">{ui.esc(str(exc))}</p></div>'
-        return ui.answer_html(answer, min_score)
+            return ui.error_html(str(exc))
+        return ui.answer_html(answer, min_score, only=[*(sources or ()), *(speakers or ())])
 
     def open_source(evt: gr.EventData) -> tuple[str, gr.Sidebar, gr.Sidebar]:
         """The viewer opens on the clicked passage; the sources panel makes room for it."""
@@ -155,9 +170,10 @@ def build(bot: Bot) -> gr.Blocks:
                 info="Empty: every speaker.",
                 elem_id="qb-speaker-filter",
             )
+            # No file_types: the browser would refuse another type in a passing toast; the
+            # server refuses it in the status line, like every other bad upload.
             upload = gr.UploadButton(
                 "Add a transcript",
-                file_types=list(SUPPORTED_SUFFIXES),
                 type="filepath",
                 variant="primary",
                 size="md",
@@ -187,7 +203,9 @@ def build(bot: Bot) -> gr.Blocks:
             ),
             textbox=gr.Textbox(
                 placeholder=ASK_PLACEHOLDER,
+                label="Your question",
                 show_label=False,
+                max_length=MAX_QUESTION_CHARS,
                 elem_id="qb-ask",
                 max_lines=4,
                 submit_btn="Ask",
@@ -231,13 +249,40 @@ if (!window.__qbHook) {
     area.style.opacity = '0'; document.body.appendChild(area); area.select();
     try { document.execCommand('copy'); } finally { area.remove(); }
   };
+  // The box is disabled while a question is answered, which drops its focus to the page: keys
+  // typed then are kept, and the box takes the focus back with them once the answer is shown.
+  const box = () => document.querySelector('#qb-ask textarea');
+  const unfocused = () => !document.activeElement || document.activeElement === document.body;
+  let typed = '', refocus = false;
+  window.addEventListener('keydown', (e) => {
+    const b = box();
+    if (!b) return;
+    // An empty question is not sent (the chat would show an empty bubble and an error).
+    if (e.target === b && e.key === 'Enter' && !e.shiftKey && !b.value.trim()) {
+      e.preventDefault(); e.stopImmediatePropagation(); return;
+    }
+    // The slider's number box keeps its value in range only when it loses the focus.
+    if (e.key === 'Enter' && e.target.matches('#qb-k input[type=number]')) e.target.blur();
+    if (!unfocused() || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
+    if (b.disabled) { typed += e.key; e.preventDefault(); } else b.focus({preventScroll: true});
+  }, true);
   // A new answer is shown from its start (the chat would scroll to its end).
   let answers = 0;
   new MutationObserver(() => {
     const all = document.querySelectorAll('#qb-chat .qb-answer');
-    if (all.length > answers) all[all.length - 1].scrollIntoView({block: 'start'});
+    if (all.length > answers) {
+      all[all.length - 1].scrollIntoView({block: 'start'});
+      refocus = true;
+    }
     answers = all.length;
-  }).observe(document.body, {childList: true, subtree: true});
+    const b = box();
+    if (refocus && b && !b.disabled) {
+      refocus = false;
+      if (unfocused()) b.focus({preventScroll: true});
+      if (typed && document.activeElement === b) document.execCommand('insertText', false, typed);
+      typed = '';
+    }
+  }).observe(document.body, {childList: true, subtree: true, attributeFilter: ['disabled']});
   // On a phone the sources panel would cover the chat: start with it closed.
   if (window.innerWidth < 768) {
     let tries = 0;
@@ -248,6 +293,10 @@ if (!window.__qbHook) {
     closeLeft();
   }
   document.addEventListener('click', (e) => {
+    const send = e.target.closest && e.target.closest('#qb-ask [data-testid="submit-button"]');
+    if (send && !box().value.trim()) {
+      e.preventDefault(); e.stopImmediatePropagation(); return;
+    }
     const a = e.target.closest && e.target.closest('a');
     if (!a) return;
     const href = a.getAttribute('href') || '';
@@ -259,7 +308,7 @@ if (!window.__qbHook) {
       const card = a.closest('.qb-card');
       if (!card) return;
       const quote = card.querySelector('.qb-quote').innerText.trim();
-      const cite = card.querySelector('.qb-cite-text').innerText.trim();
+      const cite = card.querySelector('.qb-cite-text').title;
       const link = card.querySelector('a.qb-orig');
       copy('“' + quote + '”\\n— ' + cite + (link ? ' · ' + link.href : '')).then(() => {
         a.textContent = 'Copied'; a.classList.add('qb-copied');

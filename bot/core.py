@@ -16,6 +16,7 @@ import numpy as np
 from bot.answer import Answer, Quote
 from bot.context import Context, context_of
 from bot.retrieve import (
+    _NOT_TOPIC,
     FEATURES,
     asks_for_more,
     blend,
@@ -148,6 +149,10 @@ class Bot:
         if len(question) > MAX_QUESTION_CHARS:
             raise EmptyQuestionError(
                 f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}."
+            )
+        if not any(h.strip() for h in history) and _leans_on_earlier(question):
+            raise EmptyQuestionError(
+                f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
         k = k or self.settings.top_k
         subject, earlier, requests = self._more_of(question, history)
@@ -368,6 +373,13 @@ def _previous_question(
     if len(earlier) > 1 and followup_weight(last, topic_tokens(last), True, weight) > 0:
         return f"{earlier[-2]} {last}"
     return last
+
+
+def _leans_on_earlier(question: str) -> bool:
+    """Whether ``question`` means something only after another one: it asks for more ("Tell me
+    more") or names nothing of its own ("Why?")."""
+    tokens = tokenize(question)
+    return asks_for_more(question, tokens) or all(t in _NOT_TOPIC for t in tokens)
 
 
 def _filters(sources: Iterable[str] | None, speakers: Iterable[str] | None) -> dict[str, Any] | None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.answer import Answer, Quote
 
 NO_CONFIDENT_ANSWER = "No passage in the transcripts answers this confidently."
 
 
-def citation_line(quote: Quote) -> str:
+def citation_line(quote: Quote, title_limit: int = 0) -> str:
+    """speaker · title · date · question N · ¶M; the date is left out when the title gives it, and
+    the title is shortened to ``title_limit`` characters if one is given."""
     p = quote.passage
-    parts = [p.speaker or "Unattributed", p.title, p.date or "undated"]
+    parts = [p.speaker or "Unattributed", _shorten(p.title, title_limit) if title_limit else p.title]
+    if not _gives_date(p.title, p.date):
+        parts.append(p.date or "undated")
     if p.turn:
         parts.append(f"question {p.turn}")
     parts.append(f"¶{p.paragraph}")
@@ -59,4 +65,35 @@ def reading(answer: Answer) -> str:
 
 def _shorten(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
+
+
+def _gives_date(title: str, iso_date: str | None) -> bool:
+    """Whether ``title`` already says ``iso_date`` ("…, Moscow, March 22, 2021" says 2021-03-22)."""
+    try:
+        day = date.fromisoformat(iso_date or "")
+    except ValueError:
+        return False
+    month = _MONTHS[day.month - 1]
+    written = (day.isoformat(), f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}")
+    title = " ".join(title.split()).lower()
+    return any(w.lower() in title for w in written)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)

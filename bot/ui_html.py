@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
@@ -18,6 +19,9 @@ from bot.context import Context
 from bot.render import NO_CONFIDENT_ANSWER, citation_line, highlight_segments, reading
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
+
+TITLE_CHARS = 90
+"""A longer title is shortened in a citation (in full in its tooltip and when copied)."""
 
 PASSAGE_ID = re.compile(r"[0-9a-f]{24}")
 """What a passage id looks like; anything else in a ``#src=`` link is refused before a lookup."""
@@ -90,7 +94,8 @@ def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = F
         f'<div class="qb-cite">'
         f'<a class="qb-src" href="#src={p.id}" title="Open this passage in its context">'
         f'<span class="qb-rank">{rank}</span>'
-        f'<span class="qb-cite-text">{esc(citation_line(quote))}</span></a>'
+        f'<span class="qb-cite-text" title="{esc(citation_line(quote))}">'
+        f"{esc(citation_line(quote, TITLE_CHARS))}</span></a>"
         f"{_original_link(p.url)}"
         f"{_relevance_html(quote.score, min_score)}"
         f'<a class="qb-copy" href="#copy={p.id}" title="Copy the quote and its citation">Copy</a>'
@@ -98,14 +103,18 @@ def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = F
     )
 
 
-def answer_html(answer: Answer, min_score: float) -> str:
-    """The chat message for ``answer``: one card per quote, or the closest passages marked as weak."""
+def answer_html(answer: Answer, min_score: float, only: Sequence[str] = ()) -> str:
+    """The chat message for ``answer``: one card per quote, or the closest passages marked as weak.
+
+    ``only``: the transcripts and speakers the filters kept the answer to, if any.
+    """
+    scope = f'<p class="qb-scope">Only from {esc(", ".join(only))}</p>' if only else ""
     if not answer.quotes:
         return (
-            '<div class="qb-answer"><p class="qb-empty">Nothing in the transcripts matches: '
+            f'<div class="qb-answer">{scope}<p class="qb-empty">Nothing in the transcripts matches: '
             "no source has been ingested, or the filters exclude them all.</p></div>"
         )
-    head = ""
+    head = scope
     if answer.follows:
         head += f'<p class="qb-reading">{esc(reading(answer))}</p>'
     if not answer.answered:
@@ -124,6 +133,16 @@ def answer_html(answer: Answer, min_score: float) -> str:
 def _same_question(a: Quote, b: Quote) -> bool:
     same = (a.passage.source, a.passage.turn) == (b.passage.source, b.passage.turn)
     return same and bool(a.passage.turn)
+
+
+def error_html(message: str) -> str:
+    """The chat message for a question that was refused."""
+    return f'<div class="qb-answer"><p class="qb-error">{esc(message)}</p></div>'
+
+
+def is_error(message: str) -> bool:
+    """Whether a chat message is one :func:`error_html` wrote."""
+    return '<p class="qb-error">' in message
 
 
 def safe_url(url: str | None) -> str | None:
@@ -220,16 +239,20 @@ def sources_html(infos: list[SourceInfo]) -> str:
         cards.append(
             '<li class="qb-source">'
             f'<div class="qb-s-title">{esc(i.title)}</div>'
-            f'<div class="qb-s-meta">{esc(i.date or "undated")} · {i.passages} passages</div>'
+            f'<div class="qb-s-meta">{esc(i.date or "undated")} · {_count(i.passages, "passage")}</div>'
             f'<div class="qb-s-speakers">{esc(speakers)}</div>'
             f'<div class="qb-s-file">{esc(i.source)}</div>'
             "</li>"
         )
-    noun = "transcript" if len(infos) == 1 else "transcripts"
     return (
-        f'<div class="qb-sources"><div class="qb-s-count">{len(infos)} {noun} · {total} passages</div>'
+        f'<div class="qb-sources"><div class="qb-s-count">{_count(len(infos), "transcript")} · '
+        f"{_count(total, 'passage')}</div>"
         f'<ul class="qb-s-list">{"".join(cards)}</ul></div>'
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def header_html() -> str:

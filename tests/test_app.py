@@ -85,3 +85,15 @@ def test_serving_beyond_loopback_without_a_login_warns(caplog):
         app.warn_if_exposed("0.0.0.0", None)
     assert "without a login" in caplog.text
     assert app._is_loopback("127.0.0.1") and app._is_loopback("::1") and not app._is_loopback("0.0.0.0")
+
+
+def test_a_refused_question_is_no_context_for_the_next(running_app):
+    _, url = running_app
+    client = Client(url, verbose=False, token=False, analytics_enabled=False)
+    reply = client.predict("Why?", 3, api_name="/chat")
+    assert "ask about the transcripts first" in reply and "qb-card" not in reply
+    reply = client.predict("What does Lavrov think about sanctions? " + "x" * 1000, 3, api_name="/chat")
+    assert "keep it under 1000" in reply
+    reply = client.predict("Tell me more", 3, api_name="/chat")
+    assert "ask about the transcripts first" in reply  # the refused question is not what it follows
+    client.close()

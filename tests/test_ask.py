@@ -288,3 +288,10 @@ def test_context_shows_the_whole_answer_around_a_passage(bundled_bot):
     numbers = [para[0].paragraph for para in ctx.paragraphs]
     assert quote.passage.paragraph in numbers and numbers == sorted(numbers) and len(numbers) > 1
     assert bundled_bot.context("0" * 24) is None
+
+
+@pytest.mark.parametrize("question", ["Why?", "Tell me more", "Anything else?", "What did he say?"])
+def test_a_question_that_only_follows_on_needs_an_earlier_one(bundled_bot, question):
+    with pytest.raises(EmptyQuestionError, match="ask about the transcripts first"):
+        bundled_bot.ask(question)
+    assert bundled_bot.ask(question, history=["What does Lavrov think about sanctions?"]).quotes

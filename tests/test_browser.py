@@ -125,6 +125,29 @@ def upload(page, path: Path) -> str:
     return status.inner_text()
 
 
+def contrast(element) -> float:
+    """The WCAG contrast ratio of ``element``'s text on the first opaque background behind it."""
+    return element.evaluate(
+        """(el) => {
+          const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+          const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+            .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+          let bg = [255, 255, 255], alpha = 1;
+          for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length < 4 || c[3] > 0.5) { bg = c.slice(0, 3); break; }
+          }
+          for (let e = el; e; e = e.parentElement) alpha *= parseFloat(getComputedStyle(e).opacity);
+          const fg = rgb(getComputedStyle(el).color);
+          const a = (fg.length > 3 ? fg[3] : 1) * alpha;
+          const seen = [0, 1, 2].map((i) => fg[i] * a + bg[i] * (1 - a));
+          const [hi, lo] = [lum(seen), lum(bg)].sort((x, y) => y - x);
+          return (hi + 0.05) / (lo + 0.05);
+        }"""
+    )
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
@@ -148,7 +171,7 @@ def test_an_example_is_answered_with_quote_highlight_citation_and_copy(page):
     assert first.locator("mark.qb-hl").count() >= 1
     cite = first.locator(".qb-cite-text").inner_text()
     assert cite.startswith("Sergey Lavrov · Foreign Minister Sergey Lavrov’s interview")
-    assert "2021-03-22 · question 3 · ¶" in cite
+    assert "Moscow, March 22, 2021 · question 3 · ¶" in cite  # the date once: the title gives it
     assert "The United States and its allies" in first.locator(".qb-asked").inner_text()
     assert "%" in first.locator(".qb-rel").inner_text()
     shot(page, "02-answer")
@@ -167,6 +190,35 @@ def test_an_example_is_answered_with_quote_highlight_citation_and_copy(page):
     more = ask(page, "Tell me more")  # the next passages, none quoted already
     assert more.locator(".qb-quote").count() >= 1
     assert not set(more.locator(".qb-quote").all_inner_texts()) & shown
+
+
+def test_the_box_keeps_the_focus_so_a_follow_up_can_be_typed_at_once(page):
+    box = page.get_by_role("textbox", name="Your question")
+    assert box.get_attribute("maxlength") == "1000"
+    for blank in ("", "   "):  # nothing is sent, as nothing was asked
+        box.fill(blank)
+        box.press("Enter")
+    page.locator("#qb-ask [data-testid=submit-button]").click()
+    page.wait_for_timeout(500)
+    assert page.locator("#qb-chat .message").count() == 0
+
+    ask(page, "What does Lavrov think about sanctions?")
+    assert page.evaluate("document.activeElement.matches('#qb-ask textarea')")
+    page.keyboard.type("Who first proposed them?")  # no click: the keys go to the box
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#qb-chat .qb-answer').length === 2")
+    follow_up = page.locator("#qb-chat .qb-answer").last
+    assert "Read as a follow-up" in follow_up.locator(".qb-reading").inner_text()
+    assert follow_up.locator(".qb-card").count() >= 1
+
+
+def test_the_quotes_box_keeps_to_1_to_10(page):
+    number = page.locator("#qb-k input[type=number]")
+    for typed, kept in (("0", "1"), ("25", "10")):
+        number.fill(typed)
+        number.press("Enter")
+        sync_api.expect(number).to_have_value(kept)
+    assert ask(page, "What does Lavrov think about sanctions?").locator(".qb-card").count() == 10
 
 
 def test_a_citation_opens_the_passage_in_context(page):
@@ -199,6 +251,10 @@ def test_an_unanswerable_question_is_declined_with_the_closest_passages(page):
     assert cards.count() >= 1
     assert cards.count() == answer.locator(".qb-card.qb-weak").count()
     assert "weak" in cards.first.locator(".qb-rel").inner_text()
+    for selector in (".qb-lowconf span", ".qb-weak .qb-quote", ".qb-weak mark.qb-hl", ".qb-asked"):
+        assert contrast(answer.locator(selector).first) >= 4.5, selector
+    follow_up = ask(page, "Who first proposed them?")
+    assert contrast(follow_up.locator(".qb-reading")) >= 4.5
     shot(page, "04-low-confidence")
 
 
@@ -218,6 +274,9 @@ def test_an_uploaded_transcript_is_searchable_at_once(page, tmp_path):
     fake = tmp_path / "notes.txt"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     assert "PNG image, not a text transcript" in upload(page, fake)
+    word = tmp_path / "notes.docx"
+    word.write_bytes(b"PK\x03\x04" + bytes(100))
+    assert "notes.docx: unsupported file type" in upload(page, word)  # in the status line, too
     assert page.locator("#qb-sources .qb-source").count() == 2
 
 
@@ -234,6 +293,7 @@ def test_the_speaker_filter_narrows_the_next_answers(page, server):
     answer = ask(page, "What does Lavrov think about sanctions?")
     cites = answer.locator(".qb-cite-text").all_inner_texts()
     assert cites and all(c.startswith("Ruth Calder") for c in cites)
+    assert answer.locator(".qb-scope").inner_text() == "Only from Ruth Calder"  # seen with the panel closed
 
 
 def test_a_transcript_with_markup_is_shown_as_inert_text(page):
@@ -262,8 +322,26 @@ def test_a_phone_width_window_gets_the_chat_first(page):
     answer = ask(page, "Can online concerts replace live ones?")
     assert "never replace face" in " ".join(answer.inner_text().split())
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert not page.locator("#qb-chat .scroll-down-button-container").is_visible()  # it would cover a quote
     shot(page, "08-phone-answer")
     answer.locator("a.qb-src").first.click()
     page.locator("#qb-viewer mark#qb-focus").wait_for()
     settle(page)
     shot(page, "09-phone-source-viewer")
+
+
+def test_many_transcripts_leave_the_filters_and_upload_in_reach(page, server, tmp_path):
+    _, bot = server
+    text = (FIXTURES / "beekeeper.md").read_text()
+    copies = []
+    for n in range(12):
+        copy = tmp_path / f"beekeeper-{n}.md"
+        copy.write_text(text.replace("from Vermont", f"number {n}"))
+        copies.append(copy)
+    bot.ingest(copies)
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('#qb-sources .qb-source').length >= 12")
+    settle(page)
+    button = page.locator("#qb-upload").bounding_box()
+    assert button is not None and button["y"] + button["height"] <= LAPTOP["height"]
+    shot(page, "10-many-sources")

@@ -201,3 +201,40 @@ def test_terminal_answer_reflows_a_hard_wrapped_quote():
     out = answer_text(Answer("q", True, (quote(p, 0.8, ("First sentence runs\non to the next line.",)),)))
     assert "    “First sentence runs on to the next line. Second one here.”" in out.splitlines()
     assert "    >> First sentence runs on to the next line." in out.splitlines()
+
+
+def test_a_long_title_is_shortened_in_the_citation_and_whole_in_its_tooltip():
+    title = "A very long title " + "that goes on " * 20 + "and ends here"
+    html = answer_html(Answer("q", True, (quote(passage(title=title), 0.8),)), 0.35)
+    shown = re.search(r'<span class="qb-cite-text" title="([^"]*)">([^<]*)</span>', html)
+    assert shown is not None
+    assert title in shown.group(1) and title not in shown.group(2)
+    assert "A very long title that goes on" in shown.group(2) and "…" in shown.group(2)
+    assert len(shown.group(2)) < 160
+
+
+@pytest.mark.parametrize(
+    ("title", "date", "line"),
+    [
+        ("Talk, Rome, March 22, 2021", "2021-03-22", "Jane Doe · Talk, Rome, March 22, 2021 · question 2"),
+        ("Talk of 22 March 2021", "2021-03-22", "Jane Doe · Talk of 22 March 2021 · question 2"),
+        ("Talk, March 22, 2021", "2021-03-23", "Jane Doe · Talk, March 22, 2021 · 2021-03-23 · question 2"),
+        ("A talk", None, "Jane Doe · A talk · undated · question 2"),
+    ],
+)
+def test_the_date_is_cited_once(title, date, line):
+    html = answer_html(Answer("q", True, (quote(passage(title=title, date=date), 0.8),)), 0.35)
+    assert line in html
+
+
+def test_an_answer_says_which_filters_it_was_kept_to():
+    card = (quote(passage(), 0.8),)
+    html = answer_html(Answer("q", True, card), 0.35, only=["talk.txt", "Jane <Doe>"])
+    assert '<p class="qb-scope">Only from talk.txt, Jane &lt;Doe&gt;</p>' in html
+    assert "qb-scope" not in answer_html(Answer("q", True, card), 0.35)
+    assert "qb-scope" in answer_html(Answer("q", False, ()), 0.35, only=["talk.txt"])
+
+
+def test_one_passage_is_not_plural():
+    html = sources_html([SourceInfo("talk.txt", "A talk", "2024-01-02", None, ["Jane"], 1)])
+    assert "2024-01-02 · 1 passage<" in html and "1 transcript · 1 passage<" in html

@@ -16,7 +16,6 @@ import numpy as np
 from bot.answer import Answer, Quote
 from bot.context import Context, context_of
 from bot.retrieve import (
-    _NOT_TOPIC,
     FEATURES,
     asks_for_more,
     blend,
@@ -24,6 +23,7 @@ from bot.retrieve import (
     followup_weight,
     fuse,
     highlight_indices,
+    means_nothing_alone,
     piece_match,
     piece_weights,
     points_back,
@@ -150,7 +150,7 @@ class Bot:
             raise EmptyQuestionError(
                 f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}."
             )
-        if not any(h.strip() for h in history) and _leans_on_earlier(question):
+        if not any(h.strip() for h in history) and means_nothing_alone(question, tokenize(question)):
             raise EmptyQuestionError(
                 f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
@@ -373,13 +373,6 @@ def _previous_question(
     if len(earlier) > 1 and followup_weight(last, topic_tokens(last), True, weight) > 0:
         return f"{earlier[-2]} {last}"
     return last
-
-
-def _leans_on_earlier(question: str) -> bool:
-    """Whether ``question`` means something only after another one: it asks for more ("Tell me
-    more") or names nothing of its own ("Why?")."""
-    tokens = tokenize(question)
-    return asks_for_more(question, tokens) or all(t in _NOT_TOPIC for t in tokens)
 
 
 def _filters(sources: Iterable[str] | None, speakers: Iterable[str] | None) -> dict[str, Any] | None:

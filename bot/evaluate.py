@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer import Answer
-from ingest.errors import QuotebotError
+from ingest.errors import EmptyQuestionError, QuotebotError
 
 KINDS = ("answer", "followup", "unanswerable")
 EVAL_K = 5  # hit@5 needs five quotes, whatever the bot shows by default
@@ -157,7 +157,11 @@ def run_eval(ask: Callable[[str, Sequence[str]], Answer], cases: Sequence[Case])
     report = Report()
     for case in cases:
         start = time.perf_counter()
-        answer = ask(case.question, case.history)
+        try:
+            answer = ask(case.question, case.history)
+        except EmptyQuestionError:
+            # A question the bot will not search ("Why?" with nothing before it) is declined.
+            answer = Answer(case.question, False, ())
         report.outcomes.append(judge(case, answer, (time.perf_counter() - start) * 1000))
     return report
 

@@ -260,6 +260,12 @@ def asks_for_more(question: str, content_tokens: Sequence[str]) -> bool:
     return bool(asks) and all(t.isupper() or t in _NOT_TOPIC for t in content_tokens)
 
 
+def means_nothing_alone(question: str, tokens: Sequence[str]) -> bool:
+    """Whether ``question`` means something only after another one: it asks for more ("Tell me
+    more") or names nothing of its own ("Why?", "What did he say?")."""
+    return asks_for_more(question, tokens) or all(t in _NOT_TOPIC for t in tokens)
+
+
 def blend(vector: np.ndarray, previous: np.ndarray, weight: float) -> np.ndarray:
     """The unit vector ``(1 - weight) * vector + weight * previous``."""
     mixed = (1.0 - weight) * vector + weight * previous

@@ -20,7 +20,7 @@ class NotATranscriptError(InputFileError):
 
 
 class EmptyQuestionError(QuotebotError):
-    """The question is empty or only whitespace."""
+    """The question is empty, too long, or means nothing without an earlier one ("Why?")."""
 
 
 class StoreUnavailableError(QuotebotError):

@@ -128,3 +128,10 @@ def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(tmp
     result = run(store, "eval", str(file), "--details")
     assert result.returncode == 0 and result.stderr == warning
     assert result.stdout.rstrip().endswith("Who won?") and "hit@1" in result.stdout
+
+
+def test_a_question_the_bot_refuses_counts_as_declined(bundled_bot, tmp_path):
+    path = tmp_path / "refused.jsonl"
+    path.write_text('{"kind": "unanswerable", "question": "Why?"}\n', encoding="utf-8")
+    report = run_eval(lambda q, h: bundled_bot.ask(q, history=h), load_cases(path))
+    assert report.metrics()["declined_rate"] == 1.0

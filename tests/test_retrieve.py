@@ -13,6 +13,7 @@ from bot.retrieve import (
     followup_weight,
     fuse,
     highlight_indices,
+    means_nothing_alone,
     piece_match,
     piece_weights,
     points_back,
@@ -228,6 +229,20 @@ def test_a_request_for_more_names_no_topic(question, expected):
 )
 def test_only_a_question_that_points_back_is_surely_a_followup(question, expected):
     assert points_back(question, tokenize(question)) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Why?", True),
+        ("Tell me more", True),
+        ("What did he say?", True),
+        ("Why EU?", False),
+        ("What about sanctions?", False),
+    ],
+)
+def test_a_question_naming_nothing_means_nothing_alone(question, expected):
+    assert means_nothing_alone(question, tokenize(question)) is expected
 
 
 def test_nothing_to_borrow_without_history():

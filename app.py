@@ -21,6 +21,7 @@ import gradio as gr
 from bot import Bot, Settings
 from bot import ui_html as ui
 from bot.core import MAX_QUESTION_CHARS
+from bot.filters import check_filters
 from bot.uploads import stage_upload
 from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import QuotebotError
@@ -109,6 +110,7 @@ def build(bot: Bot) -> gr.Blocks:
         speakers: list[str] | None = None,
     ) -> str:
         try:
+            check_filters(bot, message, sources, speakers)
             answer = bot.ask(
                 message, history=asked(history), k=int(quotes), sources=sources, speakers=speakers
             )

@@ -4,7 +4,7 @@ import logging
 
 import httpx
 import pytest
-from conftest import collapse, free_port
+from conftest import FIXTURES, collapse, free_port
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
@@ -97,3 +97,18 @@ def test_a_refused_question_is_no_context_for_the_next(running_app):
     reply = client.predict("Tell me more", 3, api_name="/chat")
     assert "ask about the transcripts first" in reply  # the refused question is not what it follows
     client.close()
+
+
+def test_a_named_speaker_missing_from_the_chosen_transcripts_is_said_so(make_bot, transcript_copy):
+    bot = make_bot()
+    bot.ingest([transcript_copy, FIXTURES / "beekeeper.md"])
+    port = free_port()
+    demo = app.serve(bot, port=port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, token=False, analytics_enabled=False)
+        question = "What does Lavrov think about sanctions?"
+        reply = client.predict(question, 3, ["beekeeper.md"], [], api_name="/chat")
+        assert "names Sergey Lavrov, who does not speak in beekeeper.md" in reply and "qb-card" not in reply
+        client.close()
+    finally:
+        demo.close()

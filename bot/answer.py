@@ -56,4 +56,6 @@ class Answer:
             "question": self.question,
             "answered": self.answered,
             "quotes": [q.to_dict(rank) for rank, q in enumerate(self.quotes, 1)],
+            "follows": self.follows,
+            "more": self.more,
         }

@@ -63,7 +63,8 @@ def test_quotes_are_verbatim_and_cited(bundled_bot):
 
 def test_json_contract(bundled_bot):
     data = json.loads(json.dumps(bundled_bot.ask("What does Lavrov think about sanctions?").to_dict()))
-    assert set(data) == {"question", "answered", "quotes"}
+    assert set(data) == {"question", "answered", "quotes", "follows", "more"}
+    assert (data["follows"], data["more"]) == (None, False)
     quote = data["quotes"][0]
     assert set(quote) == {"rank", "text", "highlight", "score", "citation"}
     assert set(quote["citation"]) == {
@@ -103,6 +104,7 @@ def test_followup_uses_the_previous_question(bundled_bot):
     assert any(gold in collapse(q.passage.text) for q in answer.quotes)
     assert all(q.passage.turn == 4 for q in answer.quotes)  # the vaccination passports answer
     assert answer.follows == history[0] and not answer.more
+    assert answer.to_dict()["follows"] == history[0]
     alone = bundled_bot.ask("Who first proposed them?")
     assert not any(gold in collapse(q.passage.text) for q in alone.quotes)
 

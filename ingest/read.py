@@ -72,9 +72,10 @@ def parse_bytes(source: str, data: bytes) -> Document:
 def decode(source: str, data: bytes) -> str:
     """Bytes to text with newlines normalised; binary content is refused.
 
-    A byte-order mark decides the encoding; without one, strict UTF-8, then Windows-1252 (what
-    Windows editors save in Western Europe and the Americas), then Latin-1, which maps every byte.
-    A transcript is often too short for a statistical guess, which mistook ü for ³ in one.
+    A byte-order mark decides the encoding; without one, UTF-8, with each byte that is not UTF-8
+    read as Windows-1252 (what Windows editors save in Western Europe and the Americas): a
+    Windows-1252 file reads right, and so does a UTF-8 file with one stray dash pasted from
+    Word. A transcript is often too short for a statistical guess, which mistook ü for ³ in one.
     """
     text = _decoded(data)
     if text is None or _looks_binary(text[:8192]):
@@ -105,12 +106,18 @@ def _decoded(data: bytes) -> str | None:
                 return None
     if b"\x00" in data[:8192]:
         return None
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    return data.decode("utf-8", errors=_WINDOWS_1252)
+
+
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """The bytes UTF-8 cannot read, as Windows-1252; its five unused bytes as Latin-1."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start : error.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), error.end
+
+
+_WINDOWS_1252 = "quotebot-windows-1252"
+codecs.register_error(_WINDOWS_1252, _as_windows_1252)
 
 
 def _read_markdown(source: str, text: str) -> Document:

@@ -40,13 +40,10 @@ _NAME_PARTICLES = {
     "von", "van", "der", "den", "de", "da", "di", "del", "della", "des", "du", "la", "le", "ter",
     "ten", "zu", "bin", "ibn", "al", "el", "dos", "das", "do", "y", "d", "l",
 }  # fmt: skip
-# A one-off label starting with one of these opens a point of speech ("First:", "Bottom line:").
-_POINT_OPENERS = {
+# A one-word label used once that is one of these opens a point of speech ("First:", "Finally:").
+_SEQUENCE_WORDS = {
     "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
     "firstly", "secondly", "thirdly", "finally", "lastly", "next", "then", "also", "plus", "again",
-    "bottom", "one", "two", "three", "number", "step", "point", "part", "lesson", "rule", "option",
-    "reason", "problem", "answer", "result", "conclusion", "summary", "example", "fact", "truth",
-    "look", "well", "yes", "no", "and", "but", "so", "now",
 }  # fmt: skip
 _SENTENCE_END = set('.?!:;…—"”’)]')  # a wrapped line ending otherwise runs on
 _SENTENCE_CLOSE = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -344,16 +341,20 @@ def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
     # quotes someone ("Jack Lew: “…”"); it is no speaker, unless it names an interviewer.
     in_capitals = len(named) >= 3 and sum(map(_in_capitals, named)) > len(named) / 2
     cast = len(counts) >= 2 and max(counts.values(), default=0) >= 2
+    # Where labels stand on lines of their own ("Linda Park:" and the speech below), a one-off
+    # one is a speaker too; among labels written inline, it is a heading ("Key Demands:").
+    inline = sum(1 for label in labels if label and label.heading) <= len(named) / 2
 
     def opens_turn(label: Label) -> bool:
         if counts[label.name] > 1 or _asks(label.name):
             return True
         if in_capitals and not _in_capitals(label.name):
             return False
-        # "First:", "Bottom Line:" open a point; a one-off line of its own among recurring
-        # speakers is a heading.
-        first_word = label.name.split()[0].lower().rstrip(".,")
-        return first_word not in _POINT_OPENERS and not (label.heading and cast)
+        # A turn opens a sentence; a one-off label followed by lower case runs into one
+        # ("Bottom Line: we were too proud"), and so does one word of sequence ("First:").
+        runs_on = text[label.end : label.end + 1].islower()
+        sequence = label.name.lower().rstrip(".") in _SEQUENCE_WORDS
+        return not runs_on and not sequence and not (label.heading and cast and inline)
 
     turns: list[Turn] = [Turn(None)]
     for p, label in zip(paragraphs, labels, strict=True):

@@ -165,6 +165,11 @@ def test_short_files_in_common_encodings_are_read_verbatim(encoding, prefix):
     assert doc.text == text.replace("\r\n", "\n")
 
 
+def test_a_stray_windows_byte_in_a_utf8_file_spoils_nothing_else():
+    doc = parse_bytes("x.txt", "Q: Where?\nA: In Zürich ".encode() + b"\x96 twice.\n")
+    assert doc.text == "Q: Where?\nA: In Zürich – twice.\n"
+
+
 @pytest.mark.parametrize(
     "data", [b"\xfe\xff" + b"\x00\x00" * 8 + b"PK\x03\x04", bytes(range(1, 32)) * 20 + b"Q: Hi?"]
 )
@@ -355,4 +360,34 @@ def test_a_timestamped_label_on_its_own_line_is_a_speaker_even_once():
         ("Speaker 2", "What happened?", "We went on strike."),
         ("Speaker 3", "What happened?", "I was there too."),
         ("Speaker 2", "And then?", "We won."),
+    ]
+
+
+def test_a_one_off_speaker_whose_name_opens_like_a_point_is_still_a_speaker():
+    data = (
+        "Moderator: What should change?\n\nAnna Schmidt: Free lunches.\n\n"
+        "First Lady Jill Biden: Breakfast matters as much.\n\n"
+        "Moderator: What do the unions think?\n\nNo Hong-chul: Far too little.\n\n"
+        "Second Caller: They cut my commute.\n\nShort Answer: we trusted them too much.\n\n"
+        "Moderator: Thanks.\n\nAnna Schmidt: Thank you.\n"
+    )
+    assert answers(data) == [
+        ("Anna Schmidt", "What should change?", "Free lunches."),
+        ("First Lady Jill Biden", "What should change?", "Breakfast matters as much."),
+        ("No Hong-chul", "What do the unions think?", "Far too little."),
+        ("Second Caller", "What do the unions think?", "They cut my commute."),
+        ("Second Caller", "What do the unions think?", "Short Answer: we trusted them too much."),
+        ("Anna Schmidt", "Thanks.", "Thank you."),
+    ]
+
+
+def test_a_one_off_speaker_on_a_line_of_their_own_among_such_labels():
+    data = (
+        "Interviewer:\nHow did the strike start?\n\nLinda Park:\nOver the night shift.\n\n"
+        "Tom Hale:\nI called the vote.\n\nInterviewer:\nHow long?\n\nLinda Park:\nEleven days.\n"
+    )
+    assert answers(data) == [
+        ("Linda Park", "How did the strike start?", "Over the night shift."),
+        ("Tom Hale", "How did the strike start?", "I called the vote."),
+        ("Linda Park", "How long?", "Eleven days."),
     ]

@@ -257,7 +257,7 @@ class Bot:
         index = self.store.derived()
         tokens = self._topic_tokens(question)
         named = index.named_speakers(question)
-        previous = _previous_question(history, self.settings.followup_weight, self._topic_tokens)
+        previous = self._previous_question(history)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
             (pieces,) = self.embedder.embed_pieces([question])
@@ -275,6 +275,22 @@ class Bot:
             pieces=pieces,
             context_pieces=before,
         )
+
+    def _previous_question(self, history: Sequence[str]) -> str | None:
+        """The last earlier question, itself joined to the one before when it was read as a
+        follow-up (a short one that may stand alone was, if its blended reading won)."""
+        earlier = [" ".join(h.split()) for h in history if h and h.strip()]
+        if not earlier:
+            return None
+        last, before = earlier[-1], earlier[:-1]
+        tokens = self._topic_tokens(last)
+        if not before or not followup_weight(last, tokens, True, self.settings.followup_weight):
+            return last
+        if not points_back(last, tokens):
+            ranked = self.rank(last, before)
+            if not ranked or ranked[0].query.context is None:
+                return last
+        return f"{before[-1]} {last}"
 
     def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own
@@ -360,19 +376,6 @@ class Bot:
 
     def remove(self, source: str) -> int:
         return self.store.remove(source)
-
-
-def _previous_question(
-    history: Sequence[str], weight: float, topic_tokens: Callable[[str], list[str]]
-) -> str | None:
-    """The last earlier question, itself joined to the one before when it was a follow-up."""
-    earlier = [" ".join(h.split()) for h in history if h and h.strip()]
-    if not earlier:
-        return None
-    last = earlier[-1]
-    if len(earlier) > 1 and followup_weight(last, topic_tokens(last), True, weight) > 0:
-        return f"{earlier[-2]} {last}"
-    return last
 
 
 def _filters(sources: Iterable[str] | None, speakers: Iterable[str] | None) -> dict[str, Any] | None:

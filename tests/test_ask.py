@@ -151,6 +151,11 @@ def test_a_short_question_is_read_the_way_the_transcripts_answer_it_best(bundled
     followup = bundled_bot.ask("Which fields?", history=history)
     assert followup.follows == history[0]
     assert followup.quotes[0].score > bundled_bot.ask("Which fields?").quotes[0].score
+    # The next follow-up borrows from what each short question was read with.
+    after_new = bundled_bot.ask("Who first proposed them?", history=[*earlier, "Vaccination certificates?"])
+    assert after_new.follows == "Vaccination certificates?"
+    after_followup = bundled_bot.ask("And which is the largest?", history=[*history, "Which fields?"])
+    assert after_followup.follows == f"{history[0]} Which fields?"
 
 
 def test_the_match_signal_meets_a_paraphrase_word_by_word(bundled_bot):

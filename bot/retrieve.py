@@ -204,11 +204,13 @@ _ANAPHORA = {
     "it", "its", "they", "them", "their", "theirs", "this", "that", "these", "those",
     "such", "there", "one", "ones",
 }  # fmt: skip
-# Words that name no topic: requests for more of the same ("Tell me more", "Anything else?")
-# and the pronouns the stop-word list keeps.
+# Words that name no topic: requests for more of the same ("Tell me more", "Anything else?"),
+# and the pronouns, verbs of being and having and little words the stop-word list keeps, so that
+# "Who suffers most from them?" names two things, not four.
 _NOT_TOPIC = frozenset(
     tokenize("more else anything further elaborate expand continue go detail")
-    + tokenize("i me my we us our you your he him his she her")
+    + tokenize("i me my we us our you your he him his she her them its itself themselves those")
+    + tokenize("am were been being has have had having from than too very just so up out over")
 )
 _WORDS = re.compile(r"[a-z']+")
 

@@ -180,6 +180,7 @@ def test_each_segment_of_a_windowed_quote_is_verbatim():
         "Tell me more",
         "Anything else?",
         "Does he expect the US to return to it?",
+        "Who suffers most from them?",
     ],
 )
 def test_followups_borrow_from_history(question):

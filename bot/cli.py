@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.core import Bot
 from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval, unfindable
 from bot.filters import check_filters
-from bot.render import answer_text
+from bot.render import answer_text, counted
 from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
 
@@ -119,7 +119,8 @@ def _ingest(bot: Bot, args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for _, why in report.failed:
         print(f"quotebot: {why}", file=sys.stderr)
-    print(f"{report.passages} passages written; the store holds {bot.store.count()} at {bot.store.location}")
+    written = counted(report.passages, "passage")
+    print(f"{written} written; the store holds {bot.store.count()} at {bot.store.location}")
     return 1 if report.failed else 0
 
 
@@ -213,13 +214,16 @@ def _sources(bot: Bot, args: argparse.Namespace) -> int:
         print(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH`.")
     for i in infos:
         speakers = ", ".join(i.speakers) or "unattributed"
-        print(f"{i.source}\n    {i.title} · {i.date or 'undated'} · {speakers} · {i.passages} passages")
+        print(
+            f"{i.source}\n    {i.title} · {i.date or 'undated'} · {speakers} · "
+            + counted(i.passages, "passage")
+        )
     return 0
 
 
 def _remove(bot: Bot, args: argparse.Namespace) -> int:
     removed = bot.remove(args.source)
-    print(f"removed {args.source} ({removed} passages)")
+    print(f"removed {args.source} ({counted(removed, 'passage')})")
     return 0
 
 

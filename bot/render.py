@@ -97,3 +97,8 @@ _MONTHS = (
     "November",
     "December",
 )
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 passage", "3 passages"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

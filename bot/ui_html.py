@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import NO_CONFIDENT_ANSWER, citation_line, highlight_segments, reading
+from bot.render import NO_CONFIDENT_ANSWER, citation_line, counted, highlight_segments, reading
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -239,20 +239,16 @@ def sources_html(infos: list[SourceInfo]) -> str:
         cards.append(
             '<li class="qb-source">'
             f'<div class="qb-s-title">{esc(i.title)}</div>'
-            f'<div class="qb-s-meta">{esc(i.date or "undated")} · {_count(i.passages, "passage")}</div>'
+            f'<div class="qb-s-meta">{esc(i.date or "undated")} · {counted(i.passages, "passage")}</div>'
             f'<div class="qb-s-speakers">{esc(speakers)}</div>'
             f'<div class="qb-s-file">{esc(i.source)}</div>'
             "</li>"
         )
     return (
-        f'<div class="qb-sources"><div class="qb-s-count">{_count(len(infos), "transcript")} · '
-        f"{_count(total, 'passage')}</div>"
+        f'<div class="qb-sources"><div class="qb-s-count">{counted(len(infos), "transcript")} · '
+        f"{counted(total, 'passage')}</div>"
         f'<ul class="qb-s-list">{"".join(cards)}</ul></div>'
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def header_html() -> str:

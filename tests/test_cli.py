@@ -215,3 +215,12 @@ def test_output_cut_short_by_its_reader_is_no_error(store):
     proc.stdout.close()  # like `| head` that has read all it wants
     _, err = proc.communicate(timeout=300)
     assert b"Traceback" not in err and err == b""
+
+
+def test_one_passage_is_counted_in_the_singular(tmp_path):
+    transcript = tmp_path / "short.txt"
+    transcript.write_text("Q: Where did you grow up?\n\nA: In a small town by the sea.\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert "1 passage written;" in run(store, "ingest", str(transcript)).stdout
+    assert "· 1 passage\n" in run(store, "sources").stdout
+    assert "removed short.txt (1 passage)" in run(store, "remove", "short.txt").stdout

@@ -213,6 +213,7 @@ def parse_transcript(doc: Document) -> Transcript:
     speakers: list[str] = []
     question: str | None = None
     number = 0
+    numbered = Counter({0: len(answers)})  # answer paragraphs so far, by question number
     for t in labelled:
         assert t.label is not None
         if t.label in interviewers:
@@ -225,8 +226,11 @@ def parse_transcript(doc: Document) -> Transcript:
         spans = [(_speech_start(text, t.paragraphs[0]), t.paragraphs[0].end)]
         spans += [(p.start, p.end) for p in t.paragraphs[1:]]
         spans = [(start, end) for start, end in spans if end > start]  # a label alone on its line
-        for i, (start, end) in enumerate(spans, 1):
+        # Numbered within the question, not the turn, so that two replies to one question (two
+        # guests, or one relabelled) never share a citation.
+        for i, (start, end) in enumerate(spans, numbered[number] + 1):
             answers.append(AnswerParagraph(start, end, speaker, question, number, i))
+        numbered[number] += len(spans)
     if not interviewers:
         warnings.append(f"{doc.source}: no interviewer recognised; every turn is treated as an answer.")
     return Transcript(title, date, doc.url, answers, speakers, number, warnings)

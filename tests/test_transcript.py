@@ -391,3 +391,20 @@ def test_a_one_off_speaker_on_a_line_of_their_own_among_such_labels():
         ("Tom Hale", "How did the strike start?", "I called the vote."),
         ("Linda Park", "How long?", "Eleven days."),
     ]
+
+
+def test_two_replies_to_one_question_never_share_a_citation():
+    data = (
+        "Q: What should mayors do first?\n"
+        "A: Map the drainage.\n"
+        "A: And second, talk to insurers early.\n\n"
+        "Moderator: Anyone else?\n\nJo Roe: Plant trees.\n\nAl Poe: Raise the roads.\n\nBuild walls.\n"
+    )
+    t = parse_transcript(parse_bytes("x.txt", data.encode()))
+    assert [(p.speaker, p.turn, p.paragraph) for p in t.paragraphs] == [
+        ("A", 1, 1),
+        ("A", 1, 2),
+        ("Jo Roe", 2, 1),
+        ("Al Poe", 2, 2),
+        ("Al Poe", 2, 3),
+    ]

@@ -147,10 +147,15 @@ def _read_html(source: str, text: str) -> Document:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(["script", "style", "noscript", "template", "head", "nav", "header", "footer"]):
         tag.decompose()
-    blocks = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article")
+    blocks = (
+        "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+        "main", "aside", "blockquote", "pre", "table", "ul", "ol", "dl", "dt", "dd", "figcaption",
+    )  # fmt: skip
     for tag in soup.find_all(blocks):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
+    for cell in soup.find_all(("td", "th")):  # cells of a row are apart, never run together
+        cell.insert_after(" ")
     lines = [" ".join(line.split()) for line in soup.get_text().split("\n")]
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
     canonical = soup.find("link", rel="canonical")

@@ -408,3 +408,17 @@ def test_two_replies_to_one_question_never_share_a_citation():
         ("Al Poe", 2, 2),
         ("Al Poe", 2, 3),
     ]
+
+
+def test_html_definition_lists_and_table_cells_keep_their_words_apart():
+    html = (
+        "<html><body><dl><dt>Interviewer:</dt><dd>Any regrets?</dd>"
+        "<dt>Jo March:</dt><dd>None at all.</dd></dl>"
+        "<table><tr><td>JOHN DOE</td><td>I worked in the mine.</td></tr></table></body></html>"
+    )
+    doc = parse_bytes("x.html", html.encode())
+    assert "JOHN DOE I worked in the mine." in doc.text
+    t = parse_transcript(doc)
+    assert ("Jo March", "Any regrets?", "None at all.") in [
+        (p.speaker, p.question, doc.text[p.start : p.end]) for p in t.paragraphs
+    ]

@@ -202,7 +202,7 @@ class Bot:
         s = self.settings
         index = self.store.derived()
         source_list = list(sources) if sources else None
-        speaker_list = list(speakers) if speakers else query.speakers or None
+        speaker_list = index.speakers_named(speakers) if speakers else query.speakers or None
         allowed = index.mask(source_list, speaker_list)
         pool = int(allowed.sum())
         # The best of many passages matches well by chance more often than the best of a few, so

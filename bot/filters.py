@@ -35,7 +35,10 @@ def check_filters(
     chosen = index.mask(source_list or None, None)
     present = sorted({str(s) for s in index.speakers[chosen] if s})
     if speakers:
-        if missing := [s for s in speakers if not (chosen & np.isin(index.speakers, [s])).any()]:
+        named_as = {s: index.speakers_named([s]) for s in speakers}
+        if missing := [
+            s for s, found in named_as.items() if not (chosen & np.isin(index.speakers, found)).any()
+        ]:
             raise SpeakerNotFoundError(
                 f"No speaker named {_names(missing)} {where}. Speakers {where}: {_listing(present)}."
             )

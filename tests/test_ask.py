@@ -254,8 +254,8 @@ def test_filters_that_match_nothing_are_named(with_beekeeper):
     assert refusal(SourceNotFoundError, sources=[lavrov, "nope.txt"]) == (
         f"No source named 'nope.txt' in the store. Ingested sources: {bees}, {lavrov}."
     )
-    assert refusal(SpeakerNotFoundError, speakers=["Lavrov"]) == (
-        "No speaker named 'Lavrov' in the store. Speakers in the store: Ruth Calder, Sergey Lavrov."
+    assert refusal(SpeakerNotFoundError, speakers=["Sergei Lavrov"]) == (
+        "No speaker named 'Sergei Lavrov' in the store. Speakers in the store: Ruth Calder, Sergey Lavrov."
     )
     assert refusal(SpeakerNotFoundError, sources=[bees], speakers=["Sergey Lavrov"]) == (
         f"No speaker named 'Sergey Lavrov' in {bees}. Speakers in {bees}: Ruth Calder."
@@ -264,7 +264,12 @@ def test_filters_that_match_nothing_are_named(with_beekeeper):
         f"The question names Sergey Lavrov, who does not speak in {bees}. Speakers there: Ruth Calder. "
         "Ask about one of them, or choose other sources."
     )
-    for sources, speakers in [([lavrov], None), ([bees, lavrov], None), (None, ["Ruth Calder"])]:
+    for sources, speakers in [
+        ([lavrov], None),
+        ([bees, lavrov], None),
+        (None, ["Ruth Calder"]),
+        (None, ["lavrov"]),
+    ]:
         check_filters(bot, "What does Lavrov think about sanctions?", sources=sources, speakers=speakers)
     check_filters(bot, "What does Lavrov think about sanctions?", sources=[bees], speakers=["Ruth Calder"])
 

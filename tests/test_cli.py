@@ -109,8 +109,8 @@ def test_ask_jsonl_names_the_bad_field_and_goes_on(store):
             f"No source named 'nope.txt' in the store. Ingested sources: {BUNDLED.name}.",
         ),
         (
-            ["--speaker", "Lavrov"],
-            "No speaker named 'Lavrov' in the store. Speakers in the store: Sergey Lavrov.",
+            ["--speaker", "Lavrov Sergey"],
+            "No speaker named 'Lavrov Sergey' in the store. Speakers in the store: Sergey Lavrov.",
         ),
         (["-k", "0"], "-k must be a whole number from 1 to 10; it is 0."),
     ],
@@ -224,3 +224,10 @@ def test_one_passage_is_counted_in_the_singular(tmp_path):
     assert "1 passage written;" in run(store, "ingest", str(transcript)).stdout
     assert "· 1 passage\n" in run(store, "sources").stdout
     assert "removed short.txt (1 passage)" in run(store, "remove", "short.txt").stdout
+
+
+@pytest.mark.parametrize("name", ["lavrov", "SERGEY LAVROV"])
+def test_a_speaker_filter_takes_a_surname_or_any_case(store, name):
+    result = run(store, "ask", "sanctions", "--speaker", name, "--json")
+    assert result.returncode == 0, result.stderr
+    assert {q["citation"]["speaker"] for q in json.loads(result.stdout)["quotes"]} == {"Sergey Lavrov"}

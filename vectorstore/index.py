@@ -11,7 +11,7 @@ import hashlib
 import logging
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -181,6 +181,17 @@ class DerivedIndex:
         ["Sergey Lavrov"]; "Lavrov's" counts too, "rice" does not name Ambassador Rice)."""
         words = {re.sub(r"['’]s$", "", w).lower() for w in _NAME_WORD.findall(text) if w[0].isupper()}
         return sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
+
+    def speakers_named(self, names: Iterable[str]) -> list[str]:
+        """The speakers a filter names: each name as stored, in any case ("MARIA LOPEZ"), or by
+        surname ("lavrov" -> "Sergey Lavrov"); a name that matches none is kept as given."""
+        labels = {str(s).lower(): str(s) for s in set(self.speakers.tolist()) if s}
+        found: list[str] = []
+        for name in names:
+            key = " ".join(name.split()).lower()
+            matches = [labels[key]] if key in labels else sorted(self.speaker_surnames.get(key, ())) or [name]
+            found += [m for m in matches if m not in found]
+        return found
 
     def mask(self, sources: Sequence[str] | None, speakers: Sequence[str] | None) -> np.ndarray:
         """Which passages the filters let through: never one that only asks back (see

@@ -215,11 +215,12 @@ def test_a_role_in_brackets_can_name_the_interviewer():
 def test_markdown_bold_labels():
     data = (
         "# Episode 42\n\n**Host:** Why bees?\n\n**Sam Okafor:** My grandmother kept them.\n\n"
-        "**Q**: And now?\n\n**A:** Twelve hives.\n"
+        "**Q**: And now?\n\n**A:** Twelve hives.\n\n__Host:__ Any stings?\n\n*Sam Okafor:* Hundreds.\n"
     )
     assert answers(data, "x.md") == [
         ("Sam Okafor", "Why bees?", "My grandmother kept them."),
         ("A", "And now?", "Twelve hives."),
+        ("Sam Okafor", "Any stings?", "Hundreds."),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from bot.answer import Answer, Quote
@@ -77,28 +78,12 @@ def _gives_date(title: str, iso_date: str | None) -> bool:
         day = date.fromisoformat(iso_date or "")
     except ValueError:
         return False
-    month = _MONTHS[day.month - 1]
+    month = calendar.month_name[day.month]  # English: the C locale, which Python starts in
     written = (day.isoformat(), f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}")
     title = " ".join(title.split()).lower()
     return any(w.lower() in title for w in written)
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def counted(n: int, noun: str) -> str:
-    """ "1 passage", "3 passages"."""
+    """``n`` and ``noun``, in the plural unless ``n`` is 1: "1 passage", "3 passages"."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

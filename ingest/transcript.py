@@ -80,6 +80,7 @@ _NOT_SPEAKERS = {
     "url",
     "link",
 }
+_ANSWER_LABELS = {"a", "answer", "answers", "reply", "response"}
 _INTERVIEWER_WORDS = {
     "q",
     "question",
@@ -221,7 +222,7 @@ def parse_transcript(doc: Document) -> Transcript:
             question = "\n\n".join(filter(None, (_strip_label(text, p) for p in t.paragraphs)))
             continue
         speaker = _display_name(t.label)
-        if speaker not in speakers:
+        if speaker and speaker not in speakers:
             speakers.append(speaker)
         spans = [(_speech_start(text, t.paragraphs[0]), t.paragraphs[0].end)]
         spans += [(p.start, p.end) for p in t.paragraphs[1:]]
@@ -414,8 +415,12 @@ def _interviewer_labels(text: str, turns: list[Turn]) -> set[str]:
     return set()
 
 
-def _display_name(label: str) -> str:
+def _display_name(label: str) -> str | None:
+    """The speaker as citations name them; None for a label that only says it answers ("A:",
+    "Answer:"), which names no one."""
     label = _name_of(label)
+    if label.lower().rstrip(".") in _ANSWER_LABELS:
+        return None
     if label.isupper() and len(label) > 2:
         return " ".join(w.capitalize() if w.isalpha() else w.title() for w in label.split())
     return label

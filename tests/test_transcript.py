@@ -48,6 +48,7 @@ def test_q_and_a_labels_and_trailing_chrome():
     ]
     assert paras[0][0].question == "What will the city do about the bridge?"
     assert paras[2][0].question == "And the library?"
+    assert {p.speaker for p, _ in paras} == {None} and t.speakers == []  # "A:" names no one
 
 
 def test_hard_wrapped_markdown_with_front_matter_and_bare_q():
@@ -219,7 +220,7 @@ def test_markdown_bold_labels():
     )
     assert answers(data, "x.md") == [
         ("Sam Okafor", "Why bees?", "My grandmother kept them."),
-        ("A", "And now?", "Twelve hives."),
+        (None, "And now?", "Twelve hives."),
         ("Sam Okafor", "Any stings?", "Hundreds."),
     ]
 
@@ -296,8 +297,8 @@ def test_deposition_q_and_a_with_full_stops():
         "A. My neighbour waved.\n"
     )
     assert answers(data) == [
-        ("A", "Where were you on the night of the fire?", "At my sister's house."),
-        ("A", "Did anyone see you leave?", "My neighbour waved."),
+        (None, "Where were you on the night of the fire?", "At my sister's house."),
+        (None, "Did anyone see you leave?", "My neighbour waved."),
     ]
 
 
@@ -403,8 +404,8 @@ def test_two_replies_to_one_question_never_share_a_citation():
     )
     t = parse_transcript(parse_bytes("x.txt", data.encode()))
     assert [(p.speaker, p.turn, p.paragraph) for p in t.paragraphs] == [
-        ("A", 1, 1),
-        ("A", 1, 2),
+        (None, 1, 1),
+        (None, 1, 2),
         ("Jo Roe", 2, 1),
         ("Al Poe", 2, 2),
         ("Al Poe", 2, 3),

@@ -33,7 +33,7 @@ from bot.retrieve import (
     top_indices,
     window_text,
 )
-from bot.settings import Settings
+from bot.settings import Settings, check_top_k
 from ingest import Passage, sentence_spans
 from ingest.errors import EmptyQuestionError
 from vectorstore import Embedder, IngestReport, SourceInfo, Store
@@ -154,7 +154,7 @@ class Bot:
             raise EmptyQuestionError(
                 f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else check_top_k(k, "k")
         subject, earlier, requests = self._more_of(question, history)
         skip = requests * k  # the passages already quoted for the question and each request for more
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another

@@ -9,7 +9,7 @@ from conftest import BUNDLED, FIXTURES, collapse
 
 from bot.filters import check_filters
 from bot.retrieve import coverage, verbatim_segments
-from ingest.errors import EmptyQuestionError, SourceNotFoundError, SpeakerNotFoundError
+from ingest.errors import EmptyQuestionError, QuotebotError, SourceNotFoundError, SpeakerNotFoundError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
 
@@ -307,3 +307,9 @@ def test_a_question_that_only_follows_on_needs_an_earlier_one(bundled_bot, quest
     with pytest.raises(EmptyQuestionError, match="ask about the transcripts first"):
         bundled_bot.ask(question)
     assert bundled_bot.ask(question, history=["What does Lavrov think about sanctions?"]).quotes
+
+
+@pytest.mark.parametrize("k", [0, 11, 2.5])
+def test_the_number_of_quotes_is_checked(bundled_bot, k):
+    with pytest.raises(QuotebotError, match="k must be a whole number from 1 to 10"):
+        bundled_bot.ask("What does Lavrov think about sanctions?", k=k)

@@ -323,6 +323,7 @@ def test_a_phone_width_window_gets_the_chat_first(page):
     assert "never replace face" in " ".join(answer.inner_text().split())
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert not page.locator("#qb-chat .scroll-down-button-container").is_visible()  # it would cover a quote
+    assert answer.locator(".qb-card").first.bounding_box()["width"] >= 0.9 * PHONE["width"]  # cards fill it
     shot(page, "08-phone-answer")
     answer.locator("a.qb-src").first.click()
     page.locator("#qb-viewer mark#qb-focus").wait_for()

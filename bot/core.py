@@ -287,7 +287,9 @@ class Bot:
         if not before or not followup_weight(last, tokens, True, self.settings.followup_weight):
             return last
         if not points_back(last, tokens):
-            ranked = self.rank(last, before)
+            # Read with the one question before it, as it was asked; going further back would
+            # rank again for every short question of a long chat.
+            ranked = self.rank(last, before[-1:])
             if not ranked or ranked[0].query.context is None:
                 return last
         return f"{before[-1]} {last}"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numpy as np
-
 from bot.core import Bot
 from ingest.errors import SourceNotFoundError, SpeakerNotFoundError
 
@@ -26,19 +24,16 @@ def check_filters(
     if not len(index):
         return
     source_list = list(sources or [])
-    if missing := [s for s in source_list if s not in set(index.sources.tolist())]:
+    ingested = set(index.sources.tolist())
+    if missing := [s for s in source_list if s not in ingested]:
         raise SourceNotFoundError(
-            f"No source named {_names(missing)} in the store. "
-            f"Ingested sources: {_listing(sorted(set(index.sources.tolist())))}."
+            f"No source named {_names(missing)} in the store. Ingested sources: {_listing(sorted(ingested))}."
         )
     where = f"in {', '.join(source_list)}" if source_list else "in the store"
     chosen = index.mask(source_list or None, None)
     present = sorted({str(s) for s in index.speakers[chosen] if s})
     if speakers:
-        named_as = {s: index.speakers_named([s]) for s in speakers}
-        if missing := [
-            s for s, found in named_as.items() if not (chosen & np.isin(index.speakers, found)).any()
-        ]:
+        if missing := [s for s in speakers if not index.mask(source_list, index.speakers_named([s])).any()]:
             raise SpeakerNotFoundError(
                 f"No speaker named {_names(missing)} {where}. Speakers {where}: {_listing(present)}."
             )

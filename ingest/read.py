@@ -104,9 +104,7 @@ def _decoded(data: bytes) -> str | None:
                 return data.decode(encoding)
             except UnicodeDecodeError:
                 return None
-    if b"\x00" in data[:8192]:
-        return None
-    return data.decode("utf-8", errors=_WINDOWS_1252)
+    return data.decode("utf-8", errors=_WINDOWS_1252)  # NUL bytes, if any, are refused as binary
 
 
 def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:

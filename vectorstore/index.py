@@ -104,6 +104,7 @@ class DerivedIndex:
         self.speakers = np.array([p.speaker or "" for p in self.passages], dtype=object)
         self.answers = np.array([not asks_back(p.text) for p in self.passages], dtype=bool)
         self.speaker_surnames = _surnames(set(self.speakers.tolist()), self.passages)
+        self.speaker_by_lower = {str(s).lower(): str(s) for s in set(self.speakers.tolist()) if s}
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -185,11 +186,11 @@ class DerivedIndex:
     def speakers_named(self, names: Iterable[str]) -> list[str]:
         """The speakers a filter names: each name as stored, in any case ("MARIA LOPEZ"), or by
         surname ("lavrov" -> "Sergey Lavrov"); a name that matches none is kept as given."""
-        labels = {str(s).lower(): str(s) for s in set(self.speakers.tolist()) if s}
         found: list[str] = []
         for name in names:
             key = " ".join(name.split()).lower()
-            matches = [labels[key]] if key in labels else sorted(self.speaker_surnames.get(key, ())) or [name]
+            exact = self.speaker_by_lower.get(key)
+            matches = [exact] if exact else sorted(self.speaker_surnames.get(key, ())) or [name]
             found += [m for m in matches if m not in found]
         return found
 

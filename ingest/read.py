@@ -72,7 +72,8 @@ def parse_bytes(source: str, data: bytes) -> Document:
 def decode(source: str, data: bytes) -> str:
     """Bytes to text with newlines normalised; binary content is refused.
 
-    A byte-order mark decides the encoding; without one, UTF-8, with each byte that is not UTF-8
+    A byte-order mark decides the encoding; without one, UTF-16 if every second byte is NUL (see
+    :func:`_utf16_without_mark`), else UTF-8, with each byte that is not UTF-8
     read as Windows-1252 (what Windows editors save in Western Europe and the Americas): a
     Windows-1252 file reads right, and so does a UTF-8 file with one stray dash pasted from
     Word. A transcript is often too short for a statistical guess, which mistook ü for ³ in one.
@@ -98,13 +99,29 @@ _BYTE_ORDER_MARKS = (  # UTF-32-LE's mark begins like UTF-16-LE's, so it is trie
 
 
 def _decoded(data: bytes) -> str | None:
-    for mark, encoding in _BYTE_ORDER_MARKS:
-        if data.startswith(mark):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                return None
+    marked = next((encoding for mark, encoding in _BYTE_ORDER_MARKS if data.startswith(mark)), None)
+    encoding = marked or _utf16_without_mark(data[:8192])
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            return None
     return data.decode("utf-8", errors=_WINDOWS_1252)  # NUL bytes, if any, are refused as binary
+
+
+def _utf16_without_mark(sample: bytes) -> str | None:
+    """The UTF-16 byte order of text in a Latin script saved with no byte-order mark (some
+    exporters and scripts write it so): every second byte is then a NUL, which no text in any
+    other encoding has. None for anything else."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    high_first, high_second = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if high_second >= 0.9 * pairs and not high_first:
+        return "utf-16-le"
+    if high_first >= 0.9 * pairs and not high_second:
+        return "utf-16-be"
+    return None
 
 
 def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:

@@ -166,6 +166,12 @@ def test_short_files_in_common_encodings_are_read_verbatim(encoding, prefix):
     assert doc.text == text.replace("\r\n", "\n")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(encoding):
+    text = "Q: Where did you grow up?\nA: In Zürich, naïve — I couldn’t stay.\n"
+    assert parse_bytes("x.txt", text.encode(encoding)).text == text
+
+
 def test_a_stray_windows_byte_in_a_utf8_file_spoils_nothing_else():
     doc = parse_bytes("x.txt", "Q: Where?\nA: In Zürich ".encode() + b"\x96 twice.\n")
     assert doc.text == "Q: Where?\nA: In Zürich – twice.\n"

@@ -160,3 +160,11 @@ def test_store_copy_survives_reopen(make_bot, tmp_path):
     shutil.copytree(tmp_path / "store", tmp_path / "copy")
     again = make_bot(store=tmp_path / "copy")
     assert again.store.count() == bot.store.count()
+
+
+def test_vectors_of_more_ids_than_one_query_can_bind(bundled_bot):
+    passages = bundled_bot.store.passages()
+    ids = [f"unknown-{i}" for i in range(40_000)] + [p.id for p in passages]
+    found = bundled_bot.store.vectors(ids)
+    assert sorted(found) == sorted(p.id for p in passages)
+    assert all(v.shape == (bundled_bot.embedder.dimension,) for v in found.values())

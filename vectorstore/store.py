@@ -221,13 +221,11 @@ class Store:
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """The stored embedding of each passage id (ids not in the store are left out)."""
-        if not ids:
-            return {}
-        result = self.collection.get(ids=list(ids), include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(result["ids"], result["embeddings"], strict=True)
-        }
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), _PAGE):  # as in _get_all: a long list of ids fails in one call
+            page = self.collection.get(ids=list(ids[start : start + _PAGE]), include=["embeddings"])
+            found.update(zip(page["ids"], np.asarray(page["embeddings"], dtype=np.float32), strict=True))
+        return found
 
     def derived(self) -> DerivedIndex:
         """The lexical and question indexes for the collection as it is now.

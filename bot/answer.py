@@ -50,6 +50,8 @@ class Answer:
     """The earlier question this one was read with, when it was read as a follow-up."""
     more: bool = False
     """Whether it asked for more ("Tell me more"): the quotes continue those for ``follows``."""
+    searched: str | None = None
+    """The question as searched, when misspelt words were corrected ("vacination" -> "vaccination")."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,4 +60,5 @@ class Answer:
             "quotes": [q.to_dict(rank) for rank, q in enumerate(self.quotes, 1)],
             "follows": self.follows,
             "more": self.more,
+            "searched": self.searched,
         }

@@ -155,14 +155,19 @@ class Bot:
                 f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
         k = self.settings.top_k if k is None else check_top_k(k, "k")
-        subject, earlier, requests = self._more_of(question, history)
+        searched, history = question, list(history)
+        if self.settings.spelling:
+            speller = self.store.derived().speller
+            searched, history = speller.correct(question), [speller.correct(h) for h in history]
+        subject, earlier, requests = self._more_of(searched, history)
         skip = requests * k  # the passages already quoted for the question and each request for more
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another
         ranked = self.rank(subject, earlier, sources=sources, speakers=speakers, depth=depth)
         quotes = tuple(self._quote(c) for c in ranked[skip : skip + k])
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
         follows = subject if requests else ranked[0].query.context if ranked else None
-        return Answer(question, answered, quotes, follows=follows, more=bool(requests))
+        spelled = searched if searched != question else None
+        return Answer(question, answered, quotes, follows=follows, more=bool(requests), searched=spelled)
 
     def rank(
         self,
@@ -360,7 +365,7 @@ class Bot:
     def warm_up(self) -> None:
         """Load the model and open the store now rather than on the first question."""
         self.embedder.embed(["warm up"])
-        self.store.derived()
+        self.store.derived().speller.correct("warm up")
 
     def context(self, passage_id: str) -> Context | None:
         """The passage ``passage_id`` with the answer paragraphs around it, or None if it is not stored."""

@@ -42,8 +42,8 @@ def answer_text(answer: Answer) -> str:
     if not answer.quotes:
         return "Nothing has been ingested yet: run `quotebot ingest PATH` first."
     lines: list[str] = []
-    if answer.follows:
-        lines += [reading(answer), ""]
+    if notes := readings(answer):
+        lines += [*notes, ""]
     if not answer.answered:
         lines += [NO_CONFIDENT_ANSWER + " The closest passages (low confidence):", ""]
     for rank, quote in enumerate(answer.quotes, 1):
@@ -58,10 +58,15 @@ def answer_text(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
-def reading(answer: Answer) -> str:
-    """How the bot read a question that leans on an earlier one."""
-    earlier = _shorten(answer.follows or "", 120)
-    return f"More on “{earlier}”" if answer.more else f"Read as a follow-up to “{earlier}”"
+def readings(answer: Answer) -> list[str]:
+    """How the bot read the question: with its spelling corrected, and leaning on an earlier one."""
+    notes = []
+    if answer.searched:
+        notes.append(f"Searched for “{_shorten(answer.searched, 120)}”")
+    if answer.follows:
+        earlier = _shorten(answer.follows, 120)
+        notes.append(f"More on “{earlier}”" if answer.more else f"Read as a follow-up to “{earlier}”")
+    return notes
 
 
 def _shorten(text: str, limit: int = 300) -> str:

@@ -67,6 +67,8 @@ class Settings:
     """A long passage is quoted as its best sentences, with context, in at most this many words."""
     whole_words: int = 100
     """A passage of at most this many words is quoted whole rather than cut to ``quote_words``."""
+    spelling: bool = True
+    """Whether misspelt question words are corrected before searching (see vectorstore/spelling.py)."""
     followup_weight: float = 0.5
     """How much of the previous question a follow-up question borrows."""
     max_tokens: int = DEFAULT_MAX_TOKENS
@@ -145,8 +147,17 @@ def _convert(name: str, raw: str, kind: type) -> Any:
     try:
         if issubclass(kind, Path):
             return Path(raw).expanduser()
+        if kind is bool:
+            return _BOOLEANS[raw.strip().lower()]
         if kind in (int, float):
             return kind(raw)
         return raw
-    except ValueError:
-        raise QuotebotError(f"QUOTEBOT_{name.upper()}={raw!r} is not a valid {kind.__name__}.") from None
+    except (ValueError, KeyError):
+        expected = "1 or 0 (true or false)" if kind is bool else f"a valid {kind.__name__}"
+        raise QuotebotError(f"QUOTEBOT_{name.upper()}={raw!r} is not {expected}.") from None
+
+
+_BOOLEANS = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
+}

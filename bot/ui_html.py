@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import NO_CONFIDENT_ANSWER, citation_line, counted, highlight_segments, reading
+from bot.render import NO_CONFIDENT_ANSWER, citation_line, counted, highlight_segments, readings
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -115,8 +115,7 @@ def answer_html(answer: Answer, min_score: float, only: Sequence[str] = ()) -> s
             "no source has been ingested, or the filters exclude them all.</p></div>"
         )
     head = scope
-    if answer.follows:
-        head += f'<p class="qb-reading">{esc(reading(answer))}</p>'
+    head += "".join(f'<p class="qb-reading">{esc(note)}</p>' for note in readings(answer))
     if not answer.answered:
         head += (
             '<div class="qb-lowconf" role="status">'

@@ -76,6 +76,15 @@ def test_a_pool_weight_that_would_raise_scores_is_refused(monkeypatch):
     assert Settings.from_env().weight_pool == 0.0
 
 
+def test_spelling_correction_can_be_switched_off(monkeypatch):
+    assert Settings.from_env().spelling is True
+    monkeypatch.setenv("QUOTEBOT_SPELLING", "off")
+    assert Settings.from_env().spelling is False
+    monkeypatch.setenv("QUOTEBOT_SPELLING", "nope")
+    with pytest.raises(QuotebotError, match="QUOTEBOT_SPELLING='nope' is not 1 or 0"):
+        Settings.from_env()
+
+
 def test_serving_beyond_loopback_without_a_login_warns(caplog):
     with caplog.at_level(logging.WARNING):
         app.warn_if_exposed("127.0.0.1", None)

@@ -63,8 +63,8 @@ def test_quotes_are_verbatim_and_cited(bundled_bot):
 
 def test_json_contract(bundled_bot):
     data = json.loads(json.dumps(bundled_bot.ask("What does Lavrov think about sanctions?").to_dict()))
-    assert set(data) == {"question", "answered", "quotes", "follows", "more"}
-    assert (data["follows"], data["more"]) == (None, False)
+    assert set(data) == {"question", "answered", "quotes", "follows", "more", "searched"}
+    assert (data["follows"], data["more"], data["searched"]) == (None, False, None)
     quote = data["quotes"][0]
     assert set(quote) == {"rank", "text", "highlight", "score", "citation"}
     assert set(quote["citation"]) == {
@@ -94,6 +94,24 @@ def test_unanswerable_question_is_declined(bundled_bot, question):
     assert not answer.answered
     assert answer.to_dict()["answered"] is False
     assert answer.quotes  # the closest passages are still offered, marked low-confidence
+
+
+def test_misspelt_words_are_corrected_before_searching(bundled_bot, make_bot):
+    right = bundled_bot.ask("What does Lavrov think about vaccination passports?")
+    typed = bundled_bot.ask("What does Lavorv think about vacination pasports?")
+    assert typed.searched == "What does Lavrov think about vaccination passports?"
+    assert typed.question == "What does Lavorv think about vacination pasports?"
+    assert typed.answered and typed.quotes == right.quotes
+    assert typed.to_dict()["searched"] == typed.searched
+    assert right.searched is None
+    as_typed = make_bot(bundled_bot.settings.store, spelling=False).ask(typed.question)
+    assert as_typed.searched is None and not as_typed.answered
+
+
+def test_a_misspelt_earlier_question_is_corrected_for_a_follow_up(bundled_bot):
+    right = bundled_bot.ask("Who first proposed them?", ["What does Lavrov say about vaccination passports?"])
+    typed = bundled_bot.ask("Who first proposed them?", ["What does Lavrov say about vacination pasports?"])
+    assert typed.quotes == right.quotes and typed.follows == right.follows
 
 
 def test_followup_uses_the_previous_question(bundled_bot):

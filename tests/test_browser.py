@@ -212,6 +212,15 @@ def test_the_box_keeps_the_focus_so_a_follow_up_can_be_typed_at_once(page):
     assert follow_up.locator(".qb-card").count() >= 1
 
 
+def test_a_misspelt_question_is_answered_and_says_what_was_searched(page):
+    answer = ask(page, "What does Lavrov think about sanctons?")
+    assert (
+        answer.locator(".qb-reading").inner_text() == "Searched for “What does Lavrov think about sanctions?”"
+    )
+    assert answer.locator(".qb-lowconf").count() == 0
+    assert "sanctions" in answer.locator(".qb-card").first.inner_text()
+
+
 def test_the_quotes_box_keeps_to_1_to_10(page):
     number = page.locator("#qb-k input[type=number]")
     for typed, kept in (("0", "1"), ("25", "10")):

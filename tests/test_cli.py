@@ -58,6 +58,12 @@ def test_ask_human_readable(store):
     assert ">> " in result.stdout
 
 
+def test_ask_says_what_it_searched_for_when_it_corrects_spelling(store):
+    result = run(store, "ask", "Can online conserts replace live ones?", "-k", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Searched for “Can online concerts replace live ones?”\n")
+
+
 def test_ask_jsonl_batch(store):
     lines = "\n".join(
         json.dumps(q)

@@ -85,6 +85,12 @@ def test_an_answer_read_with_an_earlier_question_says_which():
     assert "qb-reading" not in answer_html(Answer("q", True, card), 0.35)
 
 
+def test_an_answer_to_a_corrected_question_says_what_was_searched():
+    card = (quote(passage(), 0.8),)
+    html = answer_html(Answer("Why sanctons?", True, card, searched="Why sanctions?"), 0.35)
+    assert '<p class="qb-reading">Searched for “Why sanctions?”</p>' in html
+
+
 def test_transcript_text_is_escaped_everywhere():
     p = passage(
         text=PAYLOAD,

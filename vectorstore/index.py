@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -23,6 +23,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from ingest import Passage, sentence_spans
 from vectorstore.embedder import Embedder
+from vectorstore.spelling import Speller
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
@@ -85,9 +86,7 @@ class DerivedIndex:
         self.fingerprint = fingerprint
         self.passages = list(passages)
         self.position = {p.id: i for i, p in enumerate(self.passages)}
-        # What a passage is about includes who says it ("What did Lavrov say about …"), what they
-        # were asked (an answer rarely repeats its subject) and the interview it comes from.
-        tokens = [tokenize(f"{p.text} {p.speaker or ''} {p.question or ''} {p.title}") for p in self.passages]
+        tokens = [tokenize(_about(p)) for p in self.passages]
         self.bm25 = bm25s.BM25()
         if self.passages:
             self.bm25.index(tokens, show_progress=False)
@@ -108,6 +107,11 @@ class DerivedIndex:
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    @cached_property
+    def speller(self) -> Speller:
+        """Corrects a question's misspelt words to the words of the passages (built on first use)."""
+        return Speller((_about(p) for p in self.passages), _stemmer().stemWord)
 
     def idf(self, word: str, unused: Collection[str] = ()) -> float:
         """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,
@@ -203,6 +207,12 @@ class DerivedIndex:
         if speakers:
             keep &= np.isin(self.speakers, list(speakers))
         return keep
+
+
+def _about(p: Passage) -> str:
+    """The words a passage is indexed by: its text, who says it, what they were asked, and the
+    interview it comes from ("What did Lavrov say about …"; an answer rarely repeats its subject)."""
+    return f"{p.text} {p.speaker or ''} {p.question or ''} {p.title}"
 
 
 def asks_back(text: str) -> bool:

@@ -108,7 +108,8 @@ def test_a_question_names_speakers_by_their_surname(embedder):
     assert index.named_speakers("What did Lavrov say about NATO?") == ["Sergey Lavrov"]
     assert index.named_speakers("Lavrov's view of Jean-Pierre?") == ["Mr. Jean-Pierre", "Sergey Lavrov"]
     assert index.named_speakers("What did Rice say?") == ["Ambassador Rice"]
-    # Not names: a lower-case word; a surname the transcripts also use as an ordinary word ("young");
+    assert index.named_speakers("what did lavrov's deputy say?") == ["Sergey Lavrov"]  # no English word
+    # Not names: a lower-case English word; a surname the transcripts also use as an ordinary word ("young");
     # a heading taken for a speaker; a one-word label, which may as well be a place.
     assert index.named_speakers("How much rice does Russia export?") == []
     assert index.named_speakers("Young people in Russia and Clinton?") == []

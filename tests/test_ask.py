@@ -331,3 +331,8 @@ def test_a_question_that_only_follows_on_needs_an_earlier_one(bundled_bot, quest
 def test_the_number_of_quotes_is_checked(bundled_bot, k):
     with pytest.raises(QuotebotError, match="k must be a whole number from 1 to 10"):
         bundled_bot.ask("What does Lavrov think about sanctions?", k=k)
+
+
+def test_a_question_in_capitals_is_answered_as_one_in_lower_case(bundled_bot):
+    shouted = bundled_bot.ask("WHAT DOES LAVROV THINK ABOUT SANCTIONS?")
+    assert shouted.quotes == bundled_bot.ask("What does Lavrov think about sanctions?").quotes

@@ -26,6 +26,7 @@ def _passage(text: str, turn: int, speaker: str = "Sergey Lavrov") -> Passage:
         ("The EU imposed sanctions.", {"EU"}),
         ("The World Health Organization and the WHO", {"WHO"}),
         ("Lavrov spoke in Moscow.", set()),
+        ("WHAT DOES LAVROV THINK ABOUT THE EU?", set()),  # all in capitals: no word is an acronym
     ],
 )
 def test_acronyms_match_the_names_they_stand_for(text, expected):

@@ -27,6 +27,7 @@ def speller() -> Speller:
         ("economys", "economy"),  # one edit from an English form of theirs ("economies": two)
         ("programmng", "programming"),  # an English word, closer than their "programmes" would be
         ("orgaanization", "organization"),  # an English word, though the transcripts never use it
+        ("WHAT DID LAVORV SAY?", "WHAT DID LAVROV SAY?"),  # all in capitals: words, not acronyms
     ],
 )
 def test_misspelt_words_are_corrected(speller, typed, meant):

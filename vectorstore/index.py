@@ -58,8 +58,11 @@ def acronyms(text: str) -> set[str]:
     """The acronyms ``text`` writes ("EU", "US") and the initials of the names it spells out
     ("the European Union" -> "EU"), so that either form of a name matches the other.
 
-    Capitals keep them apart from ordinary words: "US" is not the stop word "us".
+    Capitals keep them apart from ordinary words: "US" is not the stop word "us". Text mostly in
+    capitals ("WHAT DOES LAVROV THINK?", captions) marks no acronyms: there, capitals say nothing.
     """
+    if sum(c.isupper() for c in text) > sum(c.islower() for c in text):
+        return set()
     found = set(_ACRONYM.findall(text))
     for name in _NAME.findall(text):
         words = [w for w in re.split(r"[ -]", name) if w.lower() not in STOPWORDS]

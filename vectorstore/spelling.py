@@ -65,12 +65,16 @@ class Speller:
                 self._symspell.create_dictionary_entry(word, count)
 
     def correct(self, text: str) -> str:
-        """``text`` with each misspelt word replaced, its capital kept; the rest as it was."""
-        return _WORD.sub(lambda found: self._word(found.group()), text)
+        """``text`` with each misspelt word replaced, its capitals kept; the rest as it was. A word
+        in capitals is an acronym, left as it is, unless the whole text is in capitals."""
+        shouted = not any(c.islower() for c in text)
+        return _WORD.sub(lambda found: self._word(found.group(), shouted), text)
 
-    def _word(self, word: str) -> str:
+    def _word(self, word: str, shouted: bool) -> str:
         lower = word.lower()
-        if len(word) < _SHORTEST or word.isupper() or lower in self.vocabulary or lower in english_words():
+        if len(word) < _SHORTEST or (word.isupper() and not shouted):
+            return word
+        if lower in self.vocabulary or lower in english_words():
             return word
         edits = 1 if len(word) < _LONG else 2
         used = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=edits)
@@ -81,4 +85,6 @@ class Speller:
         best = english or (used[0].term if used else None)
         if best is None:
             return word
+        if word.isupper():
+            return best.upper()
         return best[:1].upper() + best[1:] if word[:1].isupper() else best

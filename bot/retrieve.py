@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
-from vectorstore.index import WORD, tokenize
+from vectorstore.index import WORD, mostly_capitals, tokenize
 
 ELLIPSIS = "[…]"
 
@@ -64,8 +64,9 @@ def piece_weights(
     no more than one it keeps whole; 0 for the pieces of other words (question words, names)
     and punctuation."""
     words = []
+    capitals = not mostly_capitals(text)
     for found in WORD.finditer(text):
-        tokens = [t for t in tokenize(found.group()) if t in topic_tokens]
+        tokens = [t for t in tokenize(found.group(), capitals) if t in topic_tokens]
         if tokens:
             words.append((found.start(), found.end(), max(idf(t) for t in tokens)))
     owner = [next((k for k, (a, b, _) in enumerate(words) if a <= start < b), -1) for start, _ in spans]

@@ -26,7 +26,6 @@ def _passage(text: str, turn: int, speaker: str = "Sergey Lavrov") -> Passage:
         ("The EU imposed sanctions.", {"EU"}),
         ("The World Health Organization and the WHO", {"WHO"}),
         ("Lavrov spoke in Moscow.", set()),
-        ("WHAT DOES LAVROV THINK ABOUT THE EU?", set()),  # all in capitals: no word is an acronym
     ],
 )
 def test_acronyms_match_the_names_they_stand_for(text, expected):
@@ -36,6 +35,12 @@ def test_acronyms_match_the_names_they_stand_for(text, expected):
 def test_an_acronym_is_not_the_stop_word_it_spells():
     assert "US" in tokenize("Does the US want to rejoin it?")
     assert "US" not in tokenize("Tell us more.")
+
+
+def test_text_in_capitals_has_no_acronyms():
+    assert tokenize("WHAT DID THE EU DO?") == tokenize("What did the eu do?") == ["eu"]
+    assert tokenize("WHO", capitals_mark_acronyms=True) == ["WHO"]  # a word of a text in lower case
+    assert tokenize("What is the WHO's position?") == ["posit", "WHO"]
 
 
 def test_a_question_naming_the_union_finds_the_passage_saying_eu(embedder):

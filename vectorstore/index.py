@@ -47,22 +47,27 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, capitals_mark_acronyms: bool | None = None) -> list[str]:
     """Lower-cased, stemmed content words of ``text`` (stop words and question words dropped),
-    then its acronyms in capitals (see :func:`acronyms`)."""
+    then its acronyms in capitals (see :func:`acronyms`). Text mostly in capitals ("WHAT DOES
+    LAVROV THINK?", captions) has none: there, capitals say nothing. ``capitals_mark_acronyms``
+    decides instead, for a word tokenized on its own, what its whole text would."""
     words = [w for w in WORD.findall(text.lower()) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(words)) + sorted(acronyms(text))
+    if capitals_mark_acronyms is None:
+        capitals_mark_acronyms = not mostly_capitals(text)
+    return list(_stemmer().stemWords(words)) + (sorted(acronyms(text)) if capitals_mark_acronyms else [])
+
+
+def mostly_capitals(text: str) -> bool:
+    return sum(c.isupper() for c in text) > sum(c.islower() for c in text)
 
 
 def acronyms(text: str) -> set[str]:
     """The acronyms ``text`` writes ("EU", "US") and the initials of the names it spells out
     ("the European Union" -> "EU"), so that either form of a name matches the other.
 
-    Capitals keep them apart from ordinary words: "US" is not the stop word "us". Text mostly in
-    capitals ("WHAT DOES LAVROV THINK?", captions) marks no acronyms: there, capitals say nothing.
+    Capitals keep them apart from ordinary words: "US" is not the stop word "us".
     """
-    if sum(c.isupper() for c in text) > sum(c.islower() for c in text):
-        return set()
     found = set(_ACRONYM.findall(text))
     for name in _NAME.findall(text):
         words = [w for w in re.split(r"[ -]", name) if w.lower() not in STOPWORDS]

@@ -115,7 +115,8 @@ def answer_html(answer: Answer, min_score: float, only: Sequence[str] = ()) -> s
             "no source has been ingested, or the filters exclude them all.</p></div>"
         )
     head = scope
-    head += "".join(f'<p class="qb-reading">{esc(note)}</p>' for note in readings(answer))
+    if notes := readings(answer):
+        head += f'<p class="qb-reading">{"<br>".join(map(esc, notes))}</p>'
     if not answer.answered:
         head += (
             '<div class="qb-lowconf" role="status">'

@@ -89,6 +89,8 @@ def test_an_answer_to_a_corrected_question_says_what_was_searched():
     card = (quote(passage(), 0.8),)
     html = answer_html(Answer("Why sanctons?", True, card, searched="Why sanctions?"), 0.35)
     assert '<p class="qb-reading">Searched for “Why sanctions?”</p>' in html
+    both = answer_html(Answer("Why?", True, card, follows="What <b>is</b> it?", searched="Why not?"), 0.35)
+    assert '<p class="qb-reading">Searched for “Why not?”<br>Read as a follow-up to “What &lt;b&gt;' in both
 
 
 def test_transcript_text_is_escaped_everywhere():

@@ -8,7 +8,8 @@ from vectorstore.spelling import Speller
 TRANSCRIPT = (
     "Vaccination passports are discussed. The sanctions hit developing economies hardest. "
     "Sergey Lavrov spoke about the Iran deal, about tourism, globalization and modern ties. "
-    "They suffer. A programme."
+    "They suffer. Beijing is being clear. We want progress, and a process, and the process works. "
+    "Restoring technology. Governor DeSantis and DeSantis again."
 )
 
 
@@ -23,9 +24,12 @@ def speller() -> Speller:
         ("vacination pasports", "vaccination passports"),  # a letter left out
         ("What did Lavorv say?", "What did Lavrov say?"),  # two letters swapped; the capital kept
         ("sanctons and tourisim", "sanctions and tourism"),
-        ("vacinnation", "vaccination"),  # two edits in a word of ten letters or more
         ("economis", "economies"),
-        ("sufered", "suffered"),  # an English form of a word of theirs ("suffer" in the fixture)
+        ("techology", "technology"),  # a misspelling common enough for wordfreq to list
+        ("sufered", "suffered"),  # a common English form of a word of theirs ("suffer")
+        ("Relations with Beijng?", "Relations with Beijing?"),  # a name: "Being" is no name
+        ("And DeSantos?", "And DeSantis?"),  # a name is spelt as the transcripts spell it
+        ("Vacination passports?", "Vaccination passports?"),  # a capital that opens a sentence
         ("WHAT DID LAVORV SAY?", "WHAT DID LAVROV SAY?"),  # all in capitals: words, not acronyms
     ],
 )
@@ -36,16 +40,21 @@ def test_misspelt_words_are_corrected(speller, typed, meant):
 @pytest.mark.parametrize(
     "text",
     [
-        "What about Iraq?",  # an English word one edit from their "Iran" is another place, not a typo
+        "What about Iraq?",  # an English word one edit from their "Iran" is another place
+        "reshoring",  # rare, but no misspelling of their "restoring": that is not 1000 times as common
+        "What did Imran Khan say?",  # a name wordfreq knows
+        "Why wasnt it extended? Are Russias goals clear? And the osce?",  # known to wordfreq too
         "sanction",  # an English form of a word of theirs is no typo
         "What about cryptocurrency regulation?",  # unknown to them, and nothing of theirs is close
-        "Is Tokayev mentioned?",  # a name no dictionary knows
-        "Moderna",  # one edit from their "modern", but a letter more at the end is another word
-        "deglobalization",  # two edits from their "globalization": a prefix, not a typo
-        "vacinaton",  # two edits, in a word under ten letters
-        "programmng",  # two edits from their "programme", one from the English "programming"
+        "Is Tokayev mentioned?",  # a name no one knows, and nothing of theirs is close
+        "Moderna",  # one edit from their "modern", but a last letter more makes another word
+        "vacinnation",  # two edits
+        "What progess?",  # "progress" and "process": as likely, so no guess
+        "The Lavorv-era policy, see example.com/vacination or vacination@example.com",
         "BRICS? Did the WHOO act?",  # capitals: acronyms, even alone
         "Irn 2021, a b cd",  # words under four letters, and numbers
+        "de\u0301tente",  # "détente", its accent decomposed: one known word, not "de" and "tente"
+        "Was hält Lawrow von Sanktionen?",  # a word with an accent is of another language: not "halt"
     ],
 )
 def test_words_that_are_not_typos_or_cannot_be_told_are_kept(speller, text):

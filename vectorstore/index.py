@@ -23,7 +23,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from ingest import Passage, sentence_spans
 from vectorstore.embedder import Embedder
-from vectorstore.spelling import Speller, english_words
+from vectorstore.spelling import Speller, dictionary_words
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
@@ -194,7 +194,7 @@ class DerivedIndex:
         "Lavrov's" counts too): capitalised, or in any case when it is no English word ("what did
         lavrov say"); "rice" does not name Ambassador Rice."""
         bare = [re.sub(r"['’]s$", "", w) for w in _NAME_WORD.findall(text)]
-        words = {w.lower() for w in bare if w[0].isupper() or w not in english_words()}
+        words = {w.lower() for w in bare if w[0].isupper() or w not in dictionary_words()}
         return sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
 
     def speakers_named(self, names: Iterable[str]) -> list[str]:

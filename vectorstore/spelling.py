@@ -3,49 +3,84 @@ retrieval nor makes the bot decline: a question word no passage uses counts agai
 (that is how the bot declines what the transcripts do not answer), so "vacination pasports" was
 declined.
 
-A word is corrected only when neither the transcripts nor an English dictionary know it ("Iraq" is
-never made "Iran"), and only to a word of the transcripts, or an English form of one ("sufers" ->
-"suffers" where they say "suffer"), that begins with the same letter and is one edit away (two for
-a word of ten letters or more, unless an English word is one edit away), and not by its last letter
-alone ("Moderna" is not "modern"). A word the transcripts never use in any form is left as typed,
-however close an English word is: guessing from a dictionary made "Uyghur" "Uighur" and "crypto"
-"crypt".
+Guessing wrong is worse than not guessing: "Imran" made "Iran" would be answered about Iran. So a
+word is corrected only when it is unknown both to the transcripts and to wordfreq's 321,000 English
+words (which know "Imran", "wasnt", "osce" and "denazification"), or is a misspelling common
+enough for wordfreq to list ("techology"), and only to the one word of the
+transcripts, or common English form of one, that is one edit away and begins with the same letter,
+not by its last letter alone ("Moderna" is not "modern"). A capitalised word is a name: it becomes
+only a word the transcripts capitalise ("Beijng" is "Beijing", never "Being"). A part of a
+hyphenated word, an address or a word with two equally likely corrections is left as typed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib.resources import files
 
 from symspellpy import SymSpell, Verbosity
+from wordfreq import get_frequency_dict
 
-_WORD = re.compile(r"[^\W\d_]+")
+# A word, not part of a hyphenated word, a path, an address or a file name.
+_WORD = re.compile(r"(?<![\w/@.-])[^\W\d_]+(?![\w/@-]|\.\w)")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _SHORTEST = 4  # shorter words are too close to too many others to correct safely
-_LONG = 10  # from this length on, a word may be two edits from the one meant
 _ACRONYM_LETTERS = 5  # a word in capitals this short may be an acronym even in a shouted question
+_COMMON_ZIPF = 3.0  # an English form this common (once in a million words) may be the word meant
+_DOMINANT = 3  # the correction must be this many times as frequent as the next one as close
+# wordfreq knows common misspellings too ("techology", "countires"): a word it has seen less than
+# once in 100 million words is still taken for one when a word of the transcripts one edit away
+# is a thousand times as frequent.
+_RARE = 1e-7
+_MISSPELLING_GAP = 1000
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The 82,765 English words of SymSpell's frequency dictionary, lower case."""
+def english_words() -> dict[str, float]:
+    """wordfreq's large English list: 321,000 lower-case words, names and acronyms, with their
+    frequencies."""
+    return get_frequency_dict("en", wordlist="large")
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The 82,765 words of SymSpell's English dictionary, lower case: ordinary words, and the
+    names of the famous ("biden"), but not "lavrov"."""
     text = files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
 class Speller:
-    """Corrects misspelt words of a question to the closest of the words of ``texts`` and the
-    English words that share a stem with one of them, the most used first."""
+    """Corrects misspelt words of a question to the words of ``texts``, and the common English
+    words that share a stem with one of them ("sufers" -> "suffers" where they say "suffer")."""
 
     def __init__(self, texts: Iterable[str], stem: Callable[[str], str]) -> None:
-        counts = Counter(w for text in texts for w in _WORD.findall(text.lower()))
+        counts: Counter[str] = Counter()
+        forms_written: Counter[str] = Counter()
+        for text in texts:
+            for word in _LETTERS.findall(text):
+                counts[word.lower()] += 1
+                forms_written[word] += 1
         self.vocabulary = frozenset(counts)
+        # A name is a word written with a capital more often than without; it is spelt as written
+        # most often ("DeSantis").
+        self.names: dict[str, str] = {}
+        for written, times in forms_written.most_common():
+            lower = written.lower()
+            if written[0].isupper() and times * 2 > counts[lower] and lower not in self.names:
+                self.names[lower] = written
         stems = {stem(w) for w in counts}
-        # Counted once, so that a word the transcripts use comes first among equally close ones.
-        forms = {w: 1 for w in english_words() - self.vocabulary if stem(w) in stems}
-        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        common = 10 ** (_COMMON_ZIPF - 9)
+        forms = {
+            w: 1  # less than any word the transcripts use, which comes first among equals
+            for w, frequency in english_words().items()
+            if frequency >= common and w.isalpha() and w not in self.vocabulary and stem(w) in stems
+        }
+        self._symspell = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
         for word, count in (counts | forms).items():
             if len(word) >= _SHORTEST - 1:
                 self._symspell.create_dictionary_entry(word, count)
@@ -53,40 +88,45 @@ class Speller:
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced, its capitals kept; the rest as it was. A word
         in capitals is an acronym, left as it is, unless the question is mostly in capitals and
-        the word longer than an acronym."""
-        shouted = sum(c.isupper() for c in text) > sum(c.islower() for c in text)
-        return _WORD.sub(lambda found: self._word(found.group(), shouted), text)
+        the word longer than an acronym. The first word of a sentence is not taken for a name."""
+        composed = unicodedata.normalize("NFC", text)  # "e" and a combining accent are one letter
+        shouted = sum(c.isupper() for c in composed) > sum(c.islower() for c in composed)
 
-    def _word(self, word: str, shouted: bool) -> str:
+        def replace(found: re.Match[str]) -> str:
+            before = composed[: found.start()].rstrip()
+            return self._word(found.group(), shouted, opens_sentence=not before or before[-1] in '.?!:;"“(«')
+
+        corrected = _WORD.sub(replace, composed)
+        return text if corrected == composed else corrected
+
+    def _word(self, word: str, shouted: bool, opens_sentence: bool) -> str:
         lower = word.lower()
-        if len(word) < _SHORTEST or lower in self.vocabulary or lower in english_words():
-            return word
+        seen = english_words().get(lower, 0.0)
+        if len(word) < _SHORTEST or lower in self.vocabulary or seen >= _RARE or not word.isascii():
+            return word  # a word with accents is of another language more often than misspelt
         if word.isupper() and (not shouted or len(word) <= _ACRONYM_LETTERS):
             return word
-        edits = 1 if len(word) < _LONG else 2
+        name = word[:1].isupper() and not opens_sentence and not shouted
         # A typo rarely hits the first letter, and a last letter more, less or other makes another
-        # word more often than a typo ("deglobalization" for "globalization", "Moderna" for "modern").
-        suggested = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=edits)
+        # word more often than a typo ("Moderna" for "modern").
         found = [
-            s.term for s in suggested if s.term[0] == lower[0] and not _differ_at_the_end_only(s.term, lower)
+            s
+            for s in self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=1)
+            if s.term[0] == lower[0]
+            and not _differ_at_the_end_only(s.term, lower)
+            and (not name or s.term in self.names)
         ]
-        if not found or (suggested[0].distance > 1 and _one_edit_from_english(lower)):
-            # "programmng" is "programming", though the transcripts only say "programme"
+        if not found or (len(found) > 1 and found[0].count < _DOMINANT * found[1].count):
             return word
+        best = found[0].term
+        if seen and english_words().get(best, 0.0) < _MISSPELLING_GAP * seen:
+            return word  # a rare word of its own ("reshoring"), not a misspelling of "restoring"
         if word.isupper():
-            return found[0].upper()
-        return found[0][:1].upper() + found[0][1:] if word[:1].isupper() else found[0]
+            return best.upper()
+        if word[:1].isupper():
+            return self.names.get(best) or best[:1].upper() + best[1:]
+        return best
 
 
 def _differ_at_the_end_only(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a) or a[:-1] == b[:-1]
-
-
-def _one_edit_from_english(word: str) -> bool:
-    """Whether an English word is a letter left out, added, changed, or two letters swapped away."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    edits = {a + b[1:] for a, b in splits if b} | {a + c + b for a, b in splits for c in letters}
-    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    edits |= {a + c + b[1:] for a, b in splits if b for c in letters}
-    return not edits.isdisjoint(english_words())

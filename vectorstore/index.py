@@ -119,7 +119,10 @@ class DerivedIndex:
     @cached_property
     def speller(self) -> Speller:
         """Corrects a question's misspelt words to the words of the passages (built on first use)."""
-        return Speller((_about(p) for p in self.passages), _stemmer().stemWord)
+        # Each speaker, question and title once: counted with every passage, a speaker's name
+        # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
+        labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
+        return Speller([*(p.text for p in self.passages), *sorted(labels)], _stemmer().stemWord)
 
     def idf(self, word: str, unused: Collection[str] = ()) -> float:
         """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,

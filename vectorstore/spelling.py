@@ -4,13 +4,14 @@ retrieval nor makes the bot decline: a question word no passage uses counts agai
 declined.
 
 Guessing wrong is worse than not guessing: "Imran" made "Iran" would be answered about Iran. So a
-word is corrected only when it is unknown both to the transcripts and to wordfreq's 321,000 English
-words (which know "Imran", "wasnt", "osce" and "denazification"), or is a misspelling common
-enough for wordfreq to list ("techology"), and only to the one word of the
-transcripts, or common English form of one, that is one edit away and begins with the same letter,
-not by its last letter alone ("Moderna" is not "modern"). A capitalised word is a name: it becomes
-only a word the transcripts capitalise ("Beijng" is "Beijing", never "Being"). A part of a
-hyphenated word, an address or a word with two equally likely corrections is left as typed.
+word is corrected only when neither the transcripts nor wordfreq's 321,000 English words know it
+(they know "Imran", "wasnt", "osce" and "denazification"), or wordfreq lists it as a rare
+misspelling ("techology"). It becomes the one word of the transcripts, or common English form of
+one, that is one edit away, begins with the same letter and does not differ by its last letter
+alone ("Moderna" is not "modern"). A capitalised word is a name: it becomes only a name of the
+transcripts, spelt as they spell it ("Beijng" is "Beijing", never "Being"). Acronyms, words with
+accents, parts of hyphenated words, addresses, and words with two corrections about as likely
+are left as typed.
 """
 
 from __future__ import annotations

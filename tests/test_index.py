@@ -144,3 +144,11 @@ def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, m
             first.questions.vectors[first.questions.owner == i],
             second.questions.vectors[second.questions.owner == j],
         )
+
+
+def test_a_speaker_name_counts_once_when_spelling_is_corrected(embedder):
+    passages = [_passage(f"Answer {i} on trade.", i, "Mr. Deese") for i in range(10)]
+    passages.append(_passage("Defense, defense and defense.", 11, "Ms. Psaki"))
+    index = DerivedIndex("fp", passages, embedder)
+    # "defese" is one edit from "defense" (said three times) and from "Deese" (who speaks ten times).
+    assert index.speller.correct("What about defese?") == "What about defense?"

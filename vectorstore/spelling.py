@@ -24,7 +24,6 @@ from functools import lru_cache
 from importlib.resources import files
 
 from symspellpy import SymSpell, Verbosity
-from wordfreq import get_frequency_dict
 
 # A word, not part of a hyphenated word, a path, an address or a file name.
 _WORD = re.compile(r"(?<![\w/@.-])[^\W\d_]+(?![\w/@-]|\.\w)")
@@ -44,6 +43,8 @@ _MISSPELLING_GAP = 1000
 def english_words() -> dict[str, float]:
     """wordfreq's large English list: 321,000 lower-case words, names and acronyms, with their
     frequencies."""
+    from wordfreq import get_frequency_dict  # 0.15 s to import: not for commands that ask nothing
+
     return get_frequency_dict("en", wordlist="large")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -143,7 +144,7 @@ class Bot:
         speakers: Iterable[str] | None = None,
     ) -> Answer:
         """Quote the passages that best answer ``question``, best first."""
-        question = " ".join((question or "").split())
+        question = plain(question or "")
         if not question:
             raise EmptyQuestionError("The question is empty: type a question about the transcripts.")
         if len(question) > MAX_QUESTION_CHARS:
@@ -158,7 +159,7 @@ class Bot:
         searched, history = question, list(history)
         if self.settings.spelling:
             speller = self.store.derived().speller
-            searched, history = speller.correct(question), [speller.correct(h) for h in history]
+            searched, history = speller.correct(question), [speller.correct(plain(h)) for h in history]
         subject, earlier, requests = self._more_of(searched, history)
         skip = requests * k  # the passages already quoted for the question and each request for more
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another
@@ -383,6 +384,13 @@ class Bot:
 
     def remove(self, source: str) -> int:
         return self.store.remove(source)
+
+
+def plain(text: str) -> str:
+    """``text`` with its accents composed ("e" and a combining accent are one letter), without the
+    invisible characters that split words (soft hyphens, zero-width spaces), and its spaces collapsed."""
+    composed = unicodedata.normalize("NFC", text)
+    return " ".join("".join(c for c in composed if unicodedata.category(c) != "Cf").split())
 
 
 def _filters(sources: Iterable[str] | None, speakers: Iterable[str] | None) -> dict[str, Any] | None:

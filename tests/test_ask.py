@@ -336,3 +336,10 @@ def test_the_number_of_quotes_is_checked(bundled_bot, k):
 def test_a_question_in_capitals_is_answered_as_one_in_lower_case(bundled_bot):
     shouted = bundled_bot.ask("WHAT DOES LAVROV THINK ABOUT SANCTIONS?")
     assert shouted.quotes == bundled_bot.ask("What does Lavrov think about sanctions?").quotes
+
+
+def test_invisible_characters_and_decomposed_accents_do_not_split_words(bundled_bot):
+    right = bundled_bot.ask("What does Lavrov think about vaccination passports?")
+    typed = bundled_bot.ask("What does Lavrov think about vac\u00adcina\u200btion pass\u0301ports?")
+    assert typed.searched is None  # nothing misspelt: "passports" with an accent on its s
+    assert typed.quotes[0].passage == right.quotes[0].passage

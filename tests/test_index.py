@@ -147,8 +147,8 @@ def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, m
 
 
 def test_a_speaker_name_counts_once_when_spelling_is_corrected(embedder):
-    passages = [_passage(f"Answer {i} on trade.", i, "Mr. Deese") for i in range(10)]
-    passages.append(_passage("Defense, defense and defense.", 11, "Ms. Psaki"))
+    passages = [_passage(f"Answer {i} on trade.", i, "Mr. Deese") for i in range(101)]
+    passages.append(_passage("Defense, " * 10, 200, "Ms. Psaki"))
     index = DerivedIndex("fp", passages, embedder)
-    # "defese" is one edit from "defense" (said three times) and from "Deese" (who speaks ten times).
+    # "defese" is one edit from "defense" (said ten times) and from "Deese" (who speaks 101 times).
     assert index.speller.correct("What about defese?") == "What about defense?"

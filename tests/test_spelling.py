@@ -2,20 +2,20 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.index import _stemmer
+from vectorstore.index import STOPWORDS, _stemmer
 from vectorstore.spelling import Speller
 
 TRANSCRIPT = (
     "Vaccination passports are discussed. The sanctions hit developing economies hardest. "
     "Sergey Lavrov spoke about the Iran deal, about tourism, globalization and modern ties. "
     "They suffer. Beijing is being clear. We want progress, and a process, and the process works. "
-    "Restoring technology. Governor DeSantis and DeSantis again."
+    "Restoring technology. Governor DeSantis and DeSantis again. That threat, that energy, every day."
 )
 
 
 @pytest.fixture(scope="module")
 def speller() -> Speller:
-    return Speller([TRANSCRIPT], _stemmer().stemWord)
+    return Speller([TRANSCRIPT], _stemmer().stemWord, STOPWORDS)
 
 
 @pytest.mark.parametrize(
@@ -50,10 +50,12 @@ def test_misspelt_words_are_corrected(speller, typed, meant):
         "Moderna",  # one edit from their "modern", but a last letter more makes another word
         "vacinnation",  # two edits
         "What progess?",  # "progress" and "process": as likely, so no guess
+        "what is beijng's role",  # "being" is likelier than "Beijing", but says nothing: no guess
+        "avccination",  # a typo rarely hits the first letter: no guess
+        "toops powr idia",  # words under six letters are too close to too many others
         "The Lavorv-era policy, see example.com/vacination or vacination@example.com",
         "BRICS? Did the WHOO act?",  # capitals: acronyms, even alone
         "Irn 2021, a b cd",  # words under four letters, and numbers
-        "de\u0301tente",  # "détente", its accent decomposed: one known word, not "de" and "tente"
         "Was hält Lawrow von Sanktionen?",  # a word with an accent is of another language: not "halt"
     ],
 )

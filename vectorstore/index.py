@@ -19,7 +19,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
 
 from ingest import Passage, sentence_spans
 from vectorstore.embedder import Embedder
@@ -35,6 +35,7 @@ _QUESTION_WORDS = {
     "would", "could", "should", "can", "will", "much", "many", "also", "about",
 }  # fmt: skip
 STOPWORDS = frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+_SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
 WORD = re.compile(r"\w\w+")  # what tokenize() counts as a word
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # runs of capitalised words
@@ -122,7 +123,7 @@ class DerivedIndex:
         # Each speaker, question and title once: counted with every passage, a speaker's name
         # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
         labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
-        return Speller([*(p.text for p in self.passages), *sorted(labels)], _stemmer().stemWord)
+        return Speller([*(p.text for p in self.passages), *sorted(labels)], _stemmer().stemWord, _SAY_NOTHING)
 
     def idf(self, word: str, unused: Collection[str] = ()) -> float:
         """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,

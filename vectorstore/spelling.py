@@ -4,22 +4,21 @@ retrieval nor makes the bot decline: a question word no passage uses counts agai
 declined.
 
 Guessing wrong is worse than not guessing: "Imran" made "Iran" would be answered about Iran. So a
-word is corrected only when neither the transcripts nor wordfreq's 321,000 English words know it
-(they know "Imran", "wasnt", "osce" and "denazification"), or wordfreq lists it as a rare
-misspelling ("techology"). It becomes the one word of the transcripts, or common English form of
-one, that is one edit away, begins with the same letter and does not differ by its last letter
-alone ("Moderna" is not "modern"). A capitalised word is a name: it becomes only a name of the
-transcripts, spelt as they spell it ("Beijng" is "Beijing", never "Being"). Acronyms, words with
-accents, parts of hyphenated words, addresses, and words with two corrections about as likely
-are left as typed.
+word of six letters or more is corrected only when neither the transcripts nor wordfreq's 321,000
+English words know it (they know "Imran", "wasnt", "osce" and "denazification"), or wordfreq lists
+it as a rare misspelling ("techology"). It becomes the word of the transcripts, or common English
+form of one, one edit away, if that is ten times as frequent as any other word one edit away,
+begins with the same letter, does not differ by its last letter alone ("Moderna" is not "modern")
+and is not a word that says nothing ("beijng" is not "being"). A capitalised word is a name: it
+becomes only a name of the transcripts, spelt as they spell it ("Beijng" is "Beijing"). Acronyms,
+words with accents, parts of hyphenated words and addresses are left as typed.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from importlib.resources import files
 
@@ -28,10 +27,10 @@ from symspellpy import SymSpell, Verbosity
 # A word, not part of a hyphenated word, a path, an address or a file name.
 _WORD = re.compile(r"(?<![\w/@.-])[^\W\d_]+(?![\w/@-]|\.\w)")
 _LETTERS = re.compile(r"[^\W\d_]+")
-_SHORTEST = 4  # shorter words are too close to too many others to correct safely
+_SHORTEST = 6  # shorter words are too close to too many others to correct safely ("toops", "powr")
 _ACRONYM_LETTERS = 5  # a word in capitals this short may be an acronym even in a shouted question
 _COMMON_ZIPF = 3.0  # an English form this common (once in a million words) may be the word meant
-_DOMINANT = 3  # the correction must be this many times as frequent as the next one as close
+_DOMINANT = 10  # the correction must be this many times as frequent as the next one as close
 # wordfreq knows common misspellings too ("techology", "countires"): a word it has seen less than
 # once in 100 million words is still taken for one when a word of the transcripts one edit away
 # is a thousand times as frequent.
@@ -60,7 +59,8 @@ class Speller:
     """Corrects misspelt words of a question to the words of ``texts``, and the common English
     words that share a stem with one of them ("sufers" -> "suffers" where they say "suffer")."""
 
-    def __init__(self, texts: Iterable[str], stem: Callable[[str], str]) -> None:
+    def __init__(self, texts: Iterable[str], stem: Callable[[str], str], stop_words: Collection[str]) -> None:
+        self.stop_words = stop_words
         counts: Counter[str] = Counter()
         forms_written: Counter[str] = Counter()
         for text in texts:
@@ -91,15 +91,13 @@ class Speller:
         """``text`` with each misspelt word replaced, its capitals kept; the rest as it was. A word
         in capitals is an acronym, left as it is, unless the question is mostly in capitals and
         the word longer than an acronym. The first word of a sentence is not taken for a name."""
-        composed = unicodedata.normalize("NFC", text)  # "e" and a combining accent are one letter
-        shouted = sum(c.isupper() for c in composed) > sum(c.islower() for c in composed)
+        shouted = sum(c.isupper() for c in text) > sum(c.islower() for c in text)
 
         def replace(found: re.Match[str]) -> str:
-            before = composed[: found.start()].rstrip()
+            before = text[: found.start()].rstrip()
             return self._word(found.group(), shouted, opens_sentence=not before or before[-1] in '.?!:;"“(«')
 
-        corrected = _WORD.sub(replace, composed)
-        return text if corrected == composed else corrected
+        return _WORD.sub(replace, text)
 
     def _word(self, word: str, shouted: bool, opens_sentence: bool) -> str:
         lower = word.lower()
@@ -108,21 +106,19 @@ class Speller:
             return word  # a word with accents is of another language more often than misspelt
         if word.isupper() and (not shouted or len(word) <= _ACRONYM_LETTERS):
             return word
-        name = word[:1].isupper() and not opens_sentence and not shouted
-        # A typo rarely hits the first letter, and a last letter more, less or other makes another
-        # word more often than a typo ("Moderna" for "modern").
-        found = [
-            s
-            for s in self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=1)
-            if s.term[0] == lower[0]
-            and not _differ_at_the_end_only(s.term, lower)
-            and (not name or s.term in self.names)
-        ]
+        found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=1)
+        if word[:1].isupper() and not opens_sentence and not shouted:
+            found = [s for s in found if s.term in self.names]  # a name: "Beijng" is not "Being"
         if not found or (len(found) > 1 and found[0].count < _DOMINANT * found[1].count):
-            return word
+            return word  # two words about as likely ("progess": progress, process)
         best = found[0].term
-        if seen and english_words().get(best, 0.0) < _MISSPELLING_GAP * seen:
-            return word  # a rare word of its own ("reshoring"), not a misspelling of "restoring"
+        if (
+            best in self.stop_words  # "thrat" is "threat" more often than "that": no guess
+            or best[0] != lower[0]  # a typo rarely hits the first letter ("hwat" is not "heat")
+            or _differ_at_the_end_only(best, lower)  # "Moderna" is not "modern"
+            or english_words().get(best, 0.0) < _MISSPELLING_GAP * seen  # "reshoring": rare, no misspelling
+        ):
+            return word
         if word.isupper():
             return best.upper()
         if word[:1].isupper():

@@ -156,10 +156,10 @@ class Bot:
                 f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
         k = self.settings.top_k if k is None else check_top_k(k, "k")
-        searched, history = question, list(history)
+        searched, history = question, [plain(h) for h in history]
         if self.settings.spelling:
             speller = self.store.derived().speller
-            searched, history = speller.correct(question), [speller.correct(plain(h)) for h in history]
+            searched, history = speller.correct(question), [speller.correct(h) for h in history]
         subject, earlier, requests = self._more_of(searched, history)
         skip = requests * k  # the passages already quoted for the question and each request for more
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another

@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
-from vectorstore.index import WORD, mostly_capitals, tokenize
+from vectorstore.index import WORD, tokenize
+from vectorstore.spelling import mostly_capitals
 
 ELLIPSIS = "[…]"
 

@@ -23,7 +23,7 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
 
 from ingest import Passage, sentence_spans
 from vectorstore.embedder import Embedder
-from vectorstore.spelling import Speller, dictionary_words
+from vectorstore.spelling import Speller, dictionary_words, mostly_capitals
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
@@ -57,10 +57,6 @@ def tokenize(text: str, capitals_mark_acronyms: bool | None = None) -> list[str]
     if capitals_mark_acronyms is None:
         capitals_mark_acronyms = not mostly_capitals(text)
     return list(_stemmer().stemWords(words)) + (sorted(acronyms(text)) if capitals_mark_acronyms else [])
-
-
-def mostly_capitals(text: str) -> bool:
-    return sum(c.isupper() for c in text) > sum(c.islower() for c in text)
 
 
 def acronyms(text: str) -> set[str]:

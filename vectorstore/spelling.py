@@ -55,6 +55,12 @@ def dictionary_words() -> frozenset[str]:
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
+def mostly_capitals(text: str) -> bool:
+    """Whether ``text`` is written mostly in capitals ("WHAT DOES LAVROV THINK?"): its capitals then
+    mark neither acronyms nor names."""
+    return sum(c.isupper() for c in text) > sum(c.islower() for c in text)
+
+
 class Speller:
     """Corrects misspelt words of a question to the words of ``texts``, and the common English
     words that share a stem with one of them ("sufers" -> "suffers" where they say "suffer")."""
@@ -91,7 +97,7 @@ class Speller:
         """``text`` with each misspelt word replaced, its capitals kept; the rest as it was. A word
         in capitals is an acronym, left as it is, unless the question is mostly in capitals and
         the word longer than an acronym. The first word of a sentence is not taken for a name."""
-        shouted = sum(c.isupper() for c in text) > sum(c.islower() for c in text)
+        shouted = mostly_capitals(text)
 
         def replace(found: re.Match[str]) -> str:
             before = text[: found.start()].rstrip()

@@ -192,12 +192,7 @@ class Store:
 
     def passages(self, where: dict[str, Any] | None = None) -> list[Passage]:
         """Every passage matching ``where``, in source order."""
-        result = self._get_all(where=where, include=["documents", "metadatas"])
-        found = [
-            to_passage(i, d, m)
-            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
-        ]
-        return sorted(found, key=lambda p: (p.source, p.char_start))
+        return _in_source_order(self._get_all(where=where, include=["documents", "metadatas"]))
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with id ``passage_id``, or None when the store has none."""
@@ -241,11 +236,11 @@ class Store:
             or count != self._derived_count
             or now - self._derived_checked > self.recheck_seconds
         ):
-            fingerprint = self.fingerprint()
-            if self._derived is None or fingerprint != self._derived.fingerprint:
+            if self._derived is None or self.fingerprint() != self._derived.fingerprint:
                 started = time.perf_counter()
+                fingerprint, passages = self._snapshot()
                 cache = self.path / "derived" if self.path is not None else None
-                self._derived = DerivedIndex(fingerprint, self.passages(), self.embedder, cache)
+                self._derived = DerivedIndex(fingerprint, passages, self.embedder, cache)
                 logger.info(
                     "built the lexical and question indexes over %d passages in %.1f s",
                     len(self._derived),
@@ -275,9 +270,12 @@ class Store:
 
     def fingerprint(self) -> str:
         """Changes whenever the collection's passages change; derived indexes key on it."""
-        result = self._get_all(include=["metadatas"])
-        hashes = sorted({(m["source"], m["source_hash"]) for m in result["metadatas"]})
-        return hashlib.sha256(repr((len(result["ids"]), hashes)).encode()).hexdigest()[:16]
+        return _fingerprint(self._get_all(include=["metadatas"]))
+
+    def _snapshot(self) -> tuple[str, list[Passage]]:
+        """The fingerprint and every passage, in source order, from one pass over the store."""
+        rows = self._get_all(include=["documents", "metadatas"])
+        return _fingerprint(rows), _in_source_order(rows)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -430,6 +428,18 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
         char_start=int(meta["char_start"]),
         char_end=int(meta["char_end"]),
     )
+
+
+def _fingerprint(rows: dict[str, list[Any]]) -> str:
+    hashes = sorted({(m["source"], m["source_hash"]) for m in rows["metadatas"]})
+    return hashlib.sha256(repr((len(rows["ids"]), hashes)).encode()).hexdigest()[:16]
+
+
+def _in_source_order(rows: dict[str, list[Any]]) -> list[Passage]:
+    found = [
+        to_passage(i, d, m) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=True)
+    ]
+    return sorted(found, key=lambda p: (p.source, p.char_start))
 
 
 def _content_hash(data: bytes, max_tokens: int) -> str:

@@ -71,6 +71,22 @@ def test_an_edit_embeds_only_the_passages_it_changed(make_bot, transcript_copy, 
     assert np.allclose(np.asarray(stored["embeddings"]), fresh, atol=1e-5)
 
 
+def test_the_index_follows_an_edit_made_by_another_writer(make_bot, transcript_copy):
+    reader = make_bot()
+    reader.ingest([transcript_copy])
+    reader.store.recheck_seconds = 0.0  # look for changes on every question, not every 30 s
+    before = reader.store.derived()
+    text = transcript_copy.read_text(encoding="utf-8")
+    transcript_copy.write_text(text.replace("It is a truly historical document.", "It is a key document."))
+    writer = make_bot()  # as another process would, through a store of its own
+    assert writer.ingest([transcript_copy]).replaced == [transcript_copy.name]
+    assert writer.store.count() == reader.store.count()  # so only the fingerprint tells
+    index = reader.store.derived()
+    assert index is not before and index.fingerprint == writer.store.fingerprint()
+    texts = " ".join(p.text for p in index.passages)
+    assert "It is a key document." in texts and "truly historical" not in texts
+
+
 def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):
     bot = make_bot()
     bot.ingest([transcript_copy])

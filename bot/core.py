@@ -285,7 +285,7 @@ class Bot:
     def _previous_question(self, history: Sequence[str]) -> str | None:
         """The last earlier question, itself joined to the one before when it was read as a
         follow-up (a short one that may stand alone was, if its blended reading won)."""
-        earlier = [" ".join(h.split()) for h in history if h and h.strip()]
+        earlier = [h for h in map(plain, history) if h]
         if not earlier:
             return None
         last, before = earlier[-1], earlier[:-1]
@@ -303,12 +303,12 @@ class Bot:
     def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own
         history, and how many requests for more (this one included) follow it. Any other
-        question is returned as it is, with 0 requests."""
-        earlier = [h for h in history if h and h.strip()]
+        question is returned as it is, with 0 requests. ``history`` is made plain already."""
+        earlier = [h for h in history if h]
         requests = 0
         while earlier and asks_for_more(question, self._topic_tokens(question)):
             requests += 1
-            question = " ".join(earlier.pop().split())
+            question = earlier.pop()
         return question, earlier, requests
 
     def _topic_tokens(self, question: str) -> list[str]:
@@ -366,7 +366,9 @@ class Bot:
     def warm_up(self) -> None:
         """Load the model and open the store now rather than on the first question."""
         self.embedder.embed(["warm up"])
-        self.store.derived().speller.correct("warm up")
+        index = self.store.derived()
+        if self.settings.spelling:
+            index.speller.correct("warm up")
 
     def context(self, passage_id: str) -> Context | None:
         """The passage ``passage_id`` with the answer paragraphs around it, or None if it is not stored."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ingest.read import Document
+from ingest.read import Document, title_from_filename
 
-# A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  " or
-# "Q Thanks, Jen." (White House style; one space only before a capital), deposition style "Q." and
-# "A.", "ANDERSON COOPER, CNN ANCHOR:", "Dr. Jane Roe (Economist):", "**Host:**", after a timestamp
-# ("[00:00:05] Interviewer:") or alone on its line with the speech below it ("Speaker 1
-# (00:00:02):", Otter's "Linda Park  0:07"). The regex finds the shape; _looks_like_name then asks
-# that every word be capitalised, so a sentence with a colon ("The answer is simple: ...") is not
-# mistaken for one.
+# A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  ",
+# "Q Thanks, Jen." or "Q — and …" (White House style; one space only before a capital or a
+# dash), deposition style "Q." and "A.", "ANDERSON COOPER, CNN ANCHOR:", "Dr. Jane Roe
+# (Economist):", "**Host:**", after a timestamp ("[00:00:05] Interviewer:") or alone on its line
+# with the speech below it ("Speaker 1 (00:00:02):", Otter's "Linda Park  0:07"). The regex
+# finds the shape; _looks_like_name then asks that every word be capitalised, so a sentence with
+# a colon ("The answer is simple: ...") is not mistaken for one.
 _TIMESTAMP = r"\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d{1,3})?"
 _NAME = r"[^\W\d_][\w.'’\-]*(?:,?[^\S\n][^\W\d_][\w.'’\-]*){0,5}(?:[^\S\n]\d{1,3})?"
 _LABEL = re.compile(
@@ -31,9 +30,11 @@ _LABEL = re.compile(
     """,
     re.VERBOSE,
 )
+# A time opening a paragraph, also with no label after it ("[00:01:05] And then …"): not speech.
+_LEADING_TIME = re.compile(rf"(?:[\[(]{_TIMESTAMP}[\])]|\d{{1,2}}:\d\d:\d\d(?:[.,]\d{{1,3}})?)\s+(?=\S)")
 _BARE_LABEL = re.compile(
     rf"(?:[\[(]?{_TIMESTAMP}[\])]?[^\S\n]+)?"
-    r"(?P<bare>Q|A(?=\.[^\S\n]))(?:\.[^\S\n]*|[^\S\n]{2,}|\t|[^\S\n](?=[A-ZÀ-Þ“‘\x22\x27]))(?=\S)"
+    r"(?P<bare>Q|A(?=\.[^\S\n]))(?:\.[^\S\n]*|[^\S\n]{2,}|\t|[^\S\n](?=[A-ZÀ-Þ“‘\x22\x27—–]))(?=\S)"
 )
 # Lower-case words inside a name: "Ursula von der Leyen", "Mohammed bin Salman", "d'Estaing".
 _NAME_PARTICLES = {
@@ -192,7 +193,7 @@ def parse_transcript(doc: Document) -> Transcript:
     preamble_lines = [
         line.strip().lstrip("#").strip() for p in preamble for line in text[p.start : p.end].split("\n")
     ]
-    title = doc.title or _title_from(preamble_lines) or _title_from_filename(doc.source)
+    title = doc.title or _title_from(preamble_lines) or title_from_filename(doc.source)
     date = _normalise_date(doc.date) or _find_date([*preamble_lines, title, doc.source])
     warnings: list[str] = []
 
@@ -273,8 +274,12 @@ def _paragraphs(text: str, start: int) -> list[Paragraph]:
 
 
 def _trimmed(text: str, start: int, end: int) -> Paragraph:
+    """The paragraph without the white space around it, nor the time it may open with."""
     while start < end and text[start].isspace():
         start += 1
+    time = _LEADING_TIME.match(text, start, end)
+    if time:
+        start = time.end()
     while end > start and text[end - 1].isspace():
         end -= 1
     return Paragraph(start, end)
@@ -432,10 +437,6 @@ def _title_from(lines: list[str]) -> str | None:
             # "I grew up in a mining town." is speech; a title seldom ends with a full stop.
             return None if _FINISHED_STATEMENT.search(line) else line
     return None
-
-
-def _title_from_filename(source: str) -> str:
-    return re.sub(r"[_\s]+", " ", Path(source).stem).strip()
 
 
 def _is_date_only(line: str) -> bool:

@@ -80,6 +80,15 @@ def test_bare_q_with_one_space_opens_a_question():
     assert paras[4][0].question.startswith("I mean, basically the U.S. economy")
 
 
+def test_bare_q_before_a_dash_opens_a_question():
+    # Briefings print a reporter taking up a question cut short as "Q — and …"
+    text = "MS. PSAKI: Go ahead.\n\nQ — just one more question about Brazil?\n\nMS. PSAKI: Sure.\n"
+    doc = parse_bytes("briefing.txt", text.encode())
+    t = parse_transcript(doc)
+    assert [(p.turn, doc.text[p.start : p.end]) for p in t.paragraphs] == [(0, "Go ahead."), (1, "Sure.")]
+    assert t.paragraphs[1].question == "— just one more question about Brazil?"
+
+
 def test_labels_in_a_briefing_written_in_capitals():
     _, t, paras = paragraphs(FIXTURES / "briefing_mixed_labels.md")
     assert t.speakers == ["Ms. Psaki", "Secretary Blinken"]  # not "Vaccinations"

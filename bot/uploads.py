@@ -50,10 +50,12 @@ def check_upload(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str
         raise InputFileError(
             f"{base}: unsupported file type; upload a transcript as {', '.join(SUPPORTED_SUFFIXES)}."
         )
+    is_pdf = Path(base).suffix.lower() == ".pdf"
     for magic, kind in _BINARY_MAGIC.items():
-        if data.startswith(magic):
-            raise InputFileError(f"{base}: this is {kind}, not a text transcript.")
-    parse_bytes(base, data)  # refuses binary, empty and undecodable content
+        if data.startswith(magic) and not (is_pdf and magic == b"%PDF"):
+            hint = "; name it .pdf to ingest its text" if magic == b"%PDF" else ""
+            raise InputFileError(f"{base}: this is {kind}, not a text transcript{hint}.")
+    parse_bytes(base, data)  # refuses binary, empty and undecodable content, and PDFs without text
     return base
 
 

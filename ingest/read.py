@@ -11,8 +11,10 @@ import yaml
 from bs4 import BeautifulSoup
 
 from ingest.errors import InputFileError, NotATranscriptError
+from ingest.pdf import read_pdf_text
+from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
 
-SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", *SUBTITLE_SUFFIXES)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
@@ -58,15 +60,28 @@ def read_document(path: Path) -> Document:
 
 def parse_bytes(source: str, data: bytes) -> Document:
     """Decode and parse file content; ``source`` is the file name the passages will cite."""
+    suffix = Path(source).suffix.lower()
+    if suffix == ".pdf":
+        text, title = read_pdf_text(source, data)
+        return Document(source=source, text=text, title=title)
     text = decode(source, data)
     if not text.strip():
         raise NotATranscriptError(source, "the file is empty; there is nothing to ingest.")
-    suffix = Path(source).suffix.lower()
+    if suffix in SUBTITLE_SUFFIXES:
+        # Cues have no title line: the first words spoken would be taken for one.
+        return Document(
+            source=source, text=read_subtitle_text(source, text), title=title_from_filename(source)
+        )
     if suffix in (".html", ".htm"):
         return _read_html(source, text)
     if suffix in (".md", ".markdown"):
         return _read_markdown(source, text)
     return Document(source=source, text=text)
+
+
+def title_from_filename(source: str) -> str:
+    """ "lavrov_interview 2021.txt" -> "lavrov interview 2021": a title where the file gives none."""
+    return re.sub(r"[_\s]+", " ", Path(source).stem).strip()
 
 
 def decode(source: str, data: bytes) -> str:

@@ -288,6 +288,12 @@ def test_an_uploaded_transcript_is_searchable_at_once(page, tmp_path):
     assert "notes.docx: unsupported file type" in upload(page, word)  # in the status line, too
     assert page.locator("#qb-sources .qb-source").count() == 2
 
+    assert "Added glassblower.pdf" in upload(page, FIXTURES / "glassblower.pdf")
+    first = ask(page, "How hot does the glassblower's furnace get?").locator(".qb-card").first
+    assert "about eleven hundred degrees Celsius" in first.locator(".qb-quote").inner_text()
+    citation = first.locator(".qb-cite-text").inner_text()
+    assert citation.startswith("Mara Lindqvist · Interview with a glassblower")
+
 
 def test_the_speaker_filter_narrows_the_next_answers(page, server):
     _, bot = server

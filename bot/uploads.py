@@ -23,6 +23,11 @@ _BINARY_MAGIC = {
     b"\x7fELF": "a program",
     b"MZ": "a program",
 }
+# The binary formats quotebot reads, under the name each must have, and what to say when it has not.
+_READ_AS = {
+    b"%PDF": (".pdf", "; name it .pdf to ingest its text"),
+    b"PK\x03\x04": (".docx", "; a Word document is read when it is named .docx"),
+}
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()\[\]’'&,]+")
 
 
@@ -38,24 +43,25 @@ def safe_name(name: str) -> str:
 def check_upload(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The safe file name for ``data`` if it is a transcript quotebot can read; else InputFileError.
 
-    The type is checked by content: binary signatures and undecodable bytes are refused whatever
-    the extension says, and the text must parse as the format the extension names.
+    The type is checked by content: binary signatures are refused unless the extension names that
+    format (a PDF as .pdf, a Word document as .docx), undecodable text is refused, and the content
+    must parse as the format the extension names.
     """
     base = safe_name(name)
     if len(data) > max_bytes:
         raise InputFileError(
             f"{base}: {len(data) / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.0f} MB upload limit."
         )
-    if Path(base).suffix.lower() not in SUPPORTED_SUFFIXES:
+    suffix = Path(base).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(
             f"{base}: unsupported file type; upload a transcript as {', '.join(SUPPORTED_SUFFIXES)}."
         )
-    is_pdf = Path(base).suffix.lower() == ".pdf"
     for magic, kind in _BINARY_MAGIC.items():
-        if data.startswith(magic) and not (is_pdf and magic == b"%PDF"):
-            hint = "; name it .pdf to ingest its text" if magic == b"%PDF" else ""
+        suffix_read, hint = _READ_AS.get(magic, (None, ""))
+        if data.startswith(magic) and suffix != suffix_read:
             raise InputFileError(f"{base}: this is {kind}, not a text transcript{hint}.")
-    parse_bytes(base, data)  # refuses binary, empty and undecodable content, and PDFs without text
+    parse_bytes(base, data)  # refuses binary, empty and undecodable content, and unreadable documents
     return base
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import mammoth
 import yaml
 from bs4 import BeautifulSoup
 
@@ -14,7 +16,17 @@ from ingest.errors import InputFileError, NotATranscriptError
 from ingest.pdf import read_pdf_text
 from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
 
-SUPPORTED_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", *SUBTITLE_SUFFIXES)
+SUPPORTED_SUFFIXES = (
+    ".txt",
+    ".text",
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".docx",
+    ".pdf",
+    *SUBTITLE_SUFFIXES,
+)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
@@ -64,6 +76,8 @@ def parse_bytes(source: str, data: bytes) -> Document:
     if suffix == ".pdf":
         text, title = read_pdf_text(source, data)
         return Document(source=source, text=text, title=title)
+    if suffix == ".docx":
+        return _read_html(source, _docx_as_html(source, data))
     text = decode(source, data)
     if not text.strip():
         raise NotATranscriptError(source, "the file is empty; there is nothing to ingest.")
@@ -170,6 +184,17 @@ def _read_markdown(source: str, text: str) -> Document:
         date=str(date) if date else None,
         url=str(url) if url else None,
     )
+
+
+def _docx_as_html(source: str, data: bytes) -> str:
+    """A Word document's paragraphs as HTML (mammoth), read as any web page is."""
+    try:
+        html = mammoth.convert_to_html(io.BytesIO(data)).value
+    except Exception as exc:  # a damaged file fails anywhere in unzipping or parsing its XML
+        raise NotATranscriptError(source, f"this is not a readable Word document ({exc}).") from None
+    if not BeautifulSoup(html, "html.parser").get_text().strip():
+        raise NotATranscriptError(source, "the Word document has no text in it; there is nothing to ingest.")
+    return html
 
 
 def _read_html(source: str, text: str) -> Document:

@@ -283,9 +283,9 @@ def test_an_uploaded_transcript_is_searchable_at_once(page, tmp_path):
     fake = tmp_path / "notes.txt"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     assert "PNG image, not a text transcript" in upload(page, fake)
-    word = tmp_path / "notes.docx"
+    word = tmp_path / "notes.odt"
     word.write_bytes(b"PK\x03\x04" + bytes(100))
-    assert "notes.docx: unsupported file type" in upload(page, word)  # in the status line, too
+    assert "notes.odt: unsupported file type" in upload(page, word)  # in the status line, too
     assert page.locator("#qb-sources .qb-source").count() == 2
 
     assert "Added glassblower.pdf" in upload(page, FIXTURES / "glassblower.pdf")

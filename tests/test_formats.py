@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import zipfile
+from xml.sax.saxutils import escape
 
 import pypdf
 import pytest
@@ -51,6 +53,50 @@ def test_a_printed_briefing_reads_word_for_word_as_its_text():
     )
 
 
+def _docx(paragraphs: list[str]) -> bytes:
+    """A Word document as Word writes one, at its smallest: each paragraph's speaker label in a
+    bold run of its own, the speech in two more runs (Word splits runs anywhere)."""
+
+    def run(text: str, bold: bool = False) -> str:
+        style = "<w:rPr><w:b/></w:rPr>" if bold else ""
+        return f'<w:r>{style}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+
+    body = ""
+    for paragraph in paragraphs:
+        label, colon, speech = paragraph.partition(": ")
+        label, speech = (label + ":", " " + speech) if colon else ("", paragraph)
+        half = len(speech) // 2
+        body += f"<w:p>{run(label, bold=True) if label else ''}{run(speech[:half])}{run(speech[half:])}</w:p>"
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/officeDocument"/></Relationships>',
+        "word/document.xml": '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+        f'main"><w:body>{body}</w:body></w:document>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, xml in parts.items():
+            z.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + xml)
+    return out.getvalue()
+
+
+def test_a_word_document_reads_as_its_text():
+    source = (FIXTURES / "glassblower.txt").read_text(encoding="utf-8")
+    typed, from_docx = answers("glassblower.docx", _docx(source.strip().split("\n\n")))
+    _, from_text = answers("glassblower.txt")
+    assert (
+        typed.title == "Interview with a glassblower from the harbour workshop" and typed.date == "2024-05-02"
+    )
+    assert from_docx == from_text
+    assert check_upload("glassblower.docx", _docx(source.strip().split("\n\n"))) == "glassblower.docx"
+
+
 def test_subtitles_take_their_speakers_from_voices_or_labels_and_never_quote_a_time():
     for name in ("glassblower.vtt", "glassblower.srt"):
         t, found = answers(name)
@@ -93,6 +139,8 @@ def test_rolling_captions_are_read_once_and_a_time_without_label_is_not_speech()
         ("talk.srt", b"1\nnot a time\nhello\n", "not a readable SRT subtitle file"),
         ("talk.vtt", b"00:00:01.000 --> 00:00:02.000\nno header\n", "not a readable VTT subtitle file"),
         ("talk.vtt", b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n[Music]\n", "no cues with text"),
+        ("notes.docx", b"PK\x03\x04" + bytes(100), "not a readable Word document"),
+        ("notes.docx", _docx([]), "the Word document has no text in it"),
     ],
 )
 def test_unreadable_pdfs_and_subtitles_say_why(name, data, message):

@@ -141,9 +141,9 @@ def test_unusable_content_is_refused(name, data, message):
 def test_missing_and_unsupported_files(tmp_path):
     with pytest.raises(InputFileError, match="no such file"):
         read_document(tmp_path / "nope.txt")
-    (tmp_path / "x.docx").write_bytes(b"PK\x03\x04")
-    with pytest.raises(InputFileError, match=r"unsupported file type \.docx"):
-        read_document(tmp_path / "x.docx")
+    (tmp_path / "x.odt").write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputFileError, match=r"unsupported file type \.odt"):
+        read_document(tmp_path / "x.odt")
 
 
 def test_html_text_is_extracted_without_scripts():

@@ -35,6 +35,7 @@ class Quote:
                 "paragraph": p.paragraph,
                 "char_start": p.char_start,
                 "char_end": p.char_end,
+                "time": p.time,
             },
         }
 

@@ -11,8 +11,9 @@ NO_CONFIDENT_ANSWER = "No passage in the transcripts answers this confidently."
 
 
 def citation_line(quote: Quote, title_limit: int = 0) -> str:
-    """speaker · title · date · question N · ¶M; the date is left out when the title gives it, and
-    the title is shortened to ``title_limit`` characters if one is given."""
+    """speaker · title · date · question N · ¶M · time; the date is left out when the title gives
+    it, the time when the transcript gives none, and the title is shortened to ``title_limit``
+    characters if one is given."""
     p = quote.passage
     parts = [p.speaker or "Unattributed", _shorten(p.title, title_limit) if title_limit else p.title]
     if not _gives_date(p.title, p.date):
@@ -20,6 +21,8 @@ def citation_line(quote: Quote, title_limit: int = 0) -> str:
     if p.turn:
         parts.append(f"question {p.turn}")
     parts.append(f"¶{p.paragraph}")
+    if p.time:
+        parts.append(p.time)
     return " · ".join(parts)
 
 

@@ -61,6 +61,7 @@ def passages_from(doc: Document, fits: Fits, max_tokens: int = DEFAULT_MAX_TOKEN
                     paragraph=para.paragraph,
                     char_start=start,
                     char_end=end,
+                    time=para.time,
                 )
             )
     if not passages:

@@ -26,6 +26,7 @@ class Passage:
     paragraph: int
     char_start: int
     char_end: int
+    time: str | None = None  # when its paragraph is spoken, where the transcript says ("00:01:05")
 
 
 def passage_id(source: str, char_start: int, text: str) -> str:

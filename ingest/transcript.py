@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -163,6 +164,7 @@ class AnswerParagraph:
     question: str | None
     turn: int
     paragraph: int
+    time: str | None = None  # when it is spoken, where the transcript says: "00:01:05"
 
 
 @dataclass
@@ -205,7 +207,7 @@ def parse_transcript(doc: Document) -> Transcript:
         )
         body = [p for p in preamble if not _is_metadata_line(text[p.start : p.end], title)]
         answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(body, 1)]
-        return Transcript(title, date, doc.url, answers, [], 0, warnings)
+        return Transcript(title, date, doc.url, _timed(text, paragraphs, answers), [], 0, warnings)
 
     # Nobody is named beside opening remarks, and the guest's name would put a host's welcome
     # in the guest's mouth: they are quoted un-attributed.
@@ -235,7 +237,24 @@ def parse_transcript(doc: Document) -> Transcript:
         numbered[number] += len(spans)
     if not interviewers:
         warnings.append(f"{doc.source}: no interviewer recognised; every turn is treated as an answer.")
-    return Transcript(title, date, doc.url, answers, speakers, number, warnings)
+    return Transcript(title, date, doc.url, _timed(text, paragraphs, answers), speakers, number, warnings)
+
+
+def _timed(text: str, paragraphs: list[Paragraph], answers: list[AnswerParagraph]) -> list[AnswerParagraph]:
+    """``answers`` with the time each is spoken at: the one written at its start (before its label,
+    in it: "[00:01:05] Host:", "Speaker 1 (00:00:02):", "Linda Park  0:07"), or else its turn's."""
+    ends = [p.end for p in paragraphs]
+    previous: AnswerParagraph | None = None
+    for answer in answers:
+        found = bisect.bisect_right(ends, answer.start)  # the paragraphs that end before it starts
+        gap = text[ends[found - 1] if found else 0 : answer.start]
+        times = re.findall(_TIMESTAMP, gap)
+        if times:
+            answer.time = re.sub(r"[.,]\d+$", "", times[-1])
+        elif previous and (previous.turn, previous.speaker) == (answer.turn, answer.speaker):
+            answer.time = previous.time
+        previous = answer
+    return answers
 
 
 def _paragraphs(text: str, start: int) -> list[Paragraph]:

@@ -78,11 +78,13 @@ def test_json_contract(bundled_bot):
         "paragraph",
         "char_start",
         "char_end",
+        "time",
     }
     assert quote["rank"] == 1
     assert quote["citation"]["source"] == BUNDLED.name
     assert quote["citation"]["speaker"] == "Sergey Lavrov"
     assert quote["citation"]["turn"] == 3
+    assert quote["citation"]["time"] is None  # the transcript gives no times
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,8 @@ def test_subtitles_take_their_speakers_from_voices_or_labels_and_never_quote_a_t
         assert found[0][2] == "How did you start working with glass?"
         assert found[0][3].startswith("I started at sixteen, sweeping the floor of my uncle's workshop")
         assert all(not re.search(r"\d\d:\d\d|<|>|\[laughs\]", text) for *_, text in found)
-    _, voiced = answers("glassblower.vtt")
+    voiced_transcript, voiced = answers("glassblower.vtt")
+    assert [p.time for p in voiced_transcript.paragraphs] == ["00:00:04", "00:00:16", "00:00:25"]
     # a pause of seconds starts a new paragraph of the same turn; tags and entities are undone
     assert [(turn, text[:24]) for _, turn, _, text in voiced] == [
         (1, "I started at sixteen, sw"),
@@ -113,6 +114,21 @@ def test_subtitles_take_their_speakers_from_voices_or_labels_and_never_quote_a_t
         (2, "Patience with the anneal"),
     ]
     assert voiced[2][3] == "Patience with the annealing & the oven. Nobody's hands learn to wait."
+
+
+def test_a_time_written_before_a_turn_is_when_its_paragraphs_are_spoken():
+    text = (
+        "Interviewer (00:00:02):\nHow did you start?\n\nMara Lindqvist (00:00:05):\nAt sixteen.\n\n"
+        "Then I learned.\n\n[01:02:03.500] Mara Lindqvist: Later on.\n\nQuestion: And now?\n\n"
+        "Mara Lindqvist: Now I teach.\n"
+    )
+    t, found = answers("talk.txt", text.encode())
+    assert [(p.paragraph, p.time, text) for p, (*_, text) in zip(t.paragraphs, found, strict=True)] == [
+        (1, "00:00:05", "At sixteen."),
+        (2, "00:00:05", "Then I learned."),  # no time of its own: its turn's
+        (3, "01:02:03", "Later on."),
+        (1, None, "Now I teach."),
+    ]
 
 
 def test_rolling_captions_are_read_once_and_a_time_without_label_is_not_speech():
@@ -195,6 +211,8 @@ def test_a_folder_of_pdf_and_subtitles_is_ingested_and_quoted_verbatim(make_bot,
     assert (best.passage.speaker, best.passage.turn) == ("Mara Lindqvist", 4)
     source_text = collapse(read_document(folder / "glassblower.pdf").text)
     assert collapse(best.text) in source_text
+    assert best.passage.time is None  # the PDF gives no times
     answer = bot.ask("Who taught you to gather glass?", sources=["glassblower.vtt"])
     assert answer.quotes[0].passage.question == "How did you start working with glass?"
     assert "He let me gather glass from the furnace" in answer.quotes[0].text
+    assert answer.to_dict()["quotes"][0]["citation"]["time"] == "00:00:04"  # its turn's first cue

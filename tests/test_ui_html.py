@@ -235,6 +235,11 @@ def test_the_date_is_cited_once(title, date, line):
     assert line in html
 
 
+def test_the_time_a_passage_is_spoken_ends_its_citation():
+    html = answer_html(Answer("q", True, (quote(passage(time="00:12:05"), 0.8),)), 0.35)
+    assert "Jane Doe · A talk · 2024-01-02 · question 2 · ¶1 · 00:12:05" in html
+
+
 def test_an_answer_says_which_filters_it_was_kept_to():
     card = (quote(passage(), 0.8),)
     html = answer_html(Answer("q", True, card), 0.35, only=["talk.txt", "Jane <Doe>"])

@@ -406,6 +406,7 @@ def to_metadata(passage: Passage, source_hash: str, source_passages: int) -> dic
         "paragraph": passage.paragraph,
         "char_start": passage.char_start,
         "char_end": passage.char_end,
+        "time": passage.time,
         "source_hash": source_hash,
         "source_passages": source_passages,
     }
@@ -427,6 +428,7 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
         paragraph=int(meta["paragraph"]),
         char_start=int(meta["char_start"]),
         char_end=int(meta["char_end"]),
+        time=meta.get("time"),
     )
 
 

@@ -204,8 +204,9 @@ def context_html(ctx: Context) -> str:
             else:
                 pieces.append(esc(piece.text))
         current = " qb-v-current" if any(piece.id == p.id for piece in para) else ""
+        time = f" · {esc(para[0].time)}" if para[0].time else ""
         out.append(
-            f'<p class="qb-v-para{current}"><span class="qb-v-pno">¶{para[0].paragraph}</span>'
+            f'<p class="qb-v-para{current}"><span class="qb-v-pno">¶{para[0].paragraph}{time}</span>'
             f"{' '.join(pieces)}</p>"
         )
     if ctx.more_after:

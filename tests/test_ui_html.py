@@ -136,6 +136,9 @@ def test_context_marks_the_passage_among_its_answer_paragraphs():
     assert '<mark id="qb-focus" class="qb-focus">Paragraph 6.</mark>' in html
     assert "Question 2" in html and "What is it?" in html
     assert html.count("qb-v-para") == 5
+    assert "00:" not in html  # no times given, none shown
+    timed = context_html(context_of(passage(time="00:12:05"), [passage(time="00:12:05")]))
+    assert '<span class="qb-v-pno">¶1 · 00:12:05</span>' in timed
 
 
 def test_context_groups_the_passages_of_a_long_paragraph():

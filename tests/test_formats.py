@@ -147,6 +147,37 @@ def test_rolling_captions_are_read_once_and_a_time_without_label_is_not_speech()
     ]
 
 
+def _cues(lines: list[str], seconds: int = 10) -> bytes:
+    return (
+        "WEBVTT\n\n"
+        + "".join(
+            f"00:{i * seconds // 60:02d}:{i * seconds % 60:02d}.000 --> 00:{(i + 1) * seconds // 60:02d}:"
+            f"{(i + 1) * seconds % 60:02d}.000\n{line}\n\n"
+            for i, line in enumerate(lines)
+        )
+    ).encode()
+
+
+def test_a_long_stretch_of_captions_is_cut_into_paragraphs_each_with_its_time():
+    # with full stops, at the first sentence end after 30 seconds; without, every 60 seconds
+    said = [
+        "It was cold.",
+        "We waited",
+        "for the boat",
+        "to come.",
+        "It came late.",
+        "Then we sailed",
+        "home.",
+    ]
+    t, _ = answers("talk.vtt", _cues(said * 2))
+    assert [p.time for p in t.paragraphs] == ["00:00:00", "00:00:40", "00:01:10", "00:01:50"]
+    unpunctuated = [line.lower().rstrip(".") for line in said]
+    t, _ = answers("talk.vtt", _cues(unpunctuated * 2))
+    assert [p.time for p in t.paragraphs] == ["00:00:00", "00:01:00", "00:02:00"]
+    t, found = answers("talk.vtt", _cues(unpunctuated))  # "home" alone after 60 s is not cut off
+    assert [p.time for p in t.paragraphs] == ["00:00:00"] and found[0][3].endswith("then we sailed home")
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [

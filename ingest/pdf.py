@@ -7,16 +7,18 @@ import itertools
 import re
 import statistics
 from collections import Counter
+from dataclasses import dataclass
 
 import pypdf
 
 from ingest.errors import NotATranscriptError
+from ingest.transcript import starts_with_label
 
-_PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—\s]*#+[-–—\s]*(?:(?:of|/)\s*#+)?", re.IGNORECASE)
 _PARAGRAPH_GAP = 1.3  # a step down this many times the usual one between lines ends a paragraph
-_EDGE_LINES = 2  # how many lines at the top and at the bottom of a page may be a header or footer
+_EDGE_LINES = 2  # how many lines a running header or footer may have
+_PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—\s]*(\d+)[-–—\s]*(?:(?:of|/)\s*\d+)?", re.IGNORECASE)
 _BROKEN_AT_HYPHEN = re.compile(r"[^\W\d_]-$")
-_MADE_BY_SOFTWARE = re.compile(r"^Microsoft Word - |\.(?:docx?|odt|rtf|pdf|txt)$", re.IGNORECASE)
+_NO_TITLE = re.compile(r"^(?:Microsoft Word - .*|.*\.(?:docx?|odt|rtf|pdf|txt)|untitled)$", re.IGNORECASE)
 
 
 def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
@@ -24,8 +26,8 @@ def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
 
     A blank line stands where the page leaves a wider gap than between the lines of a
     paragraph, so paragraphs stay apart; pages are joined by a line break only, so a paragraph
-    that runs onto the next page stays one. Lines repeated at the top or bottom of most pages (a
-    running title, "Page 3 of 12") and bare page numbers are not speech and are left out.
+    that runs onto the next page stays one. Running headers and footers (a title, "Page 3 of
+    12") and page numbers are not speech and are left out.
     """
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -34,7 +36,7 @@ def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
                 source, "the PDF is password-protected; save a copy without a password and ingest that."
             )
         pages = [_lines_with_gaps(page) for page in reader.pages]
-        title = reader.metadata.title if reader.metadata else None
+        title = " ".join((reader.metadata.title or "").split()) if reader.metadata else ""
     except NotATranscriptError:
         raise
     except Exception as exc:  # pypdf raises assorted errors on damaged files, not only its own
@@ -45,31 +47,35 @@ def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
         raise NotATranscriptError(
             source, "the PDF has no text to read (a scanned document?); run it through OCR first."
         )
-    if title and _MADE_BY_SOFTWARE.search(title.strip()):
-        title = None
-    return text + "\n", " ".join(title.split()) if title else None
+    return text + "\n", None if not title or _NO_TITLE.match(title) else title
+
+
+@dataclass
+class _Line:
+    text: str = ""
+    height: float | None = None  # where on the page it stands
 
 
 def _lines_with_gaps(page: pypdf.PageObject) -> list[str]:
     """The page's lines in pypdf's reading order, with an empty line where a paragraph ends: where
-    the step down to the next line is wider than most steps on the page."""
-    lines: list[list] = [["", None]]  # text, and the height on the page it stands at
+    the step down to the next line is wider than most steps on the page, or goes back up it."""
+    lines = [_Line()]
 
     def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
         for i, piece in enumerate(text.split("\n")):
             if i:
-                lines.append(["", None])
-            if piece.strip() and lines[-1][1] is None:
-                lines[-1][1] = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            lines[-1][0] += piece
+                lines.append(_Line())
+            if piece.strip() and lines[-1].height is None:
+                lines[-1].height = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            lines[-1].text += piece
 
     page.extract_text(visitor_text=visit)
-    filled = [(" ".join(text.split()), y) for text, y in lines if text.strip() and y is not None]
-    steps = [abs(a[1] - b[1]) for a, b in itertools.pairwise(filled)]
-    usual = statistics.median(s for s in steps if s > 0) if any(steps) else 0.0
+    filled = [(" ".join(line.text.split()), line.height or 0.0) for line in lines if line.text.strip()]
+    steps = [above - height for (_, above), (_, height) in itertools.pairwise(filled)]  # down the page
+    usual = statistics.median(s for s in steps if s > 0) if any(s > 0 for s in steps) else 0.0
     found = [filled[0][0]] if filled else []
     for step, (text, _) in zip(steps, filled[1:], strict=True):
-        if step > _PARAGRAPH_GAP * usual:
+        if step < 0 or step > _PARAGRAPH_GAP * usual:  # back up the page: a header, or a column
             found.append("")
         elif _BROKEN_AT_HYPHEN.search(found[-1]) and text[:1].islower():
             found[-1] += text  # "non-" + "governmental": one word, broken where it has a hyphen
@@ -79,21 +85,42 @@ def _lines_with_gaps(page: pypdf.PageObject) -> list[str]:
 
 
 def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Pages without their running headers and footers: a line among the first or last few of
-    a page that, with its numbers ignored, stands there on at least half of the pages (two at
-    least), or that is only a page number."""
+    """Pages without their running headers and footers: one of the first two or last two blocks
+    of lines on a page (set apart by gaps, each no more than two lines) when each of its lines,
+    numbers aside, stands so on at least half of three or more pages, or is a page number. A block with a line
+    that may be a speaker label is kept, however often pages begin with one."""
 
     def shape(line: str) -> str:
         return re.sub(r"\d+", "#", line.lower())
 
-    def edges(page: list[str]) -> list[int]:
-        filled = [i for i, line in enumerate(page) if line]
-        return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
+    def edge_blocks(page: list[str]) -> list[list[int]]:
+        blocks: list[list[int]] = [[]]
+        for i, line in enumerate(page):
+            if line:
+                blocks[-1].append(i)
+            elif blocks[-1]:
+                blocks.append([])
+        blocks = [b for b in blocks if b]
+        # pypdf may read a header after the body: the last blocks can be both header and footer.
+        edges = blocks[:2] + [b for b in blocks[-2:] if b not in blocks[:2]] if len(blocks) >= 2 else []
+        return [b for b in edges if len(b) <= _EDGE_LINES]
 
-    repeated = Counter(shape_ for page in pages for shape_ in {shape(page[i]) for i in edges(page)})
-    running = {s for s, n in repeated.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
+    def page_number(line: str) -> bool:
+        number = _PAGE_NUMBER.fullmatch(line)
+        return number is not None and int(number.group(1)) <= len(pages) + 10
+
+    repeated = Counter(
+        found for page in pages for found in {shape(page[i]) for b in edge_blocks(page) for i in b}
+    )
+    running = {s for s, n in repeated.items() if len(pages) >= 3 and n >= len(pages) / 2}
     kept = []
     for page in pages:
-        drop = {i for i in edges(page) if shape(page[i]) in running or _PAGE_NUMBER.fullmatch(shape(page[i]))}
+        drop = {
+            i
+            for block in edge_blocks(page)
+            if all(shape(page[i]) in running or page_number(page[i]) for i in block)
+            and not any(starts_with_label(page[i]) for i in block)
+            for i in block
+        }
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept

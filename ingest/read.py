@@ -5,13 +5,14 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from dataclasses import dataclass
+import zipfile
 from pathlib import Path
 
 import mammoth
 import yaml
 from bs4 import BeautifulSoup
 
+from ingest.document import Document, title_from_filename
 from ingest.errors import InputFileError, NotATranscriptError
 from ingest.pdf import read_pdf_text
 from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
@@ -28,24 +29,9 @@ SUPPORTED_SUFFIXES = (
     *SUBTITLE_SUFFIXES,
 )
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a Word document is a ZIP archive: what it may unpack to
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Document:
-    """The text of one transcript file and what the file itself says about it.
-
-    ``body_start`` is where speech may begin (after front matter); passage offsets
-    index ``text``.
-    """
-
-    source: str
-    text: str
-    body_start: int = 0
-    title: str | None = None
-    date: str | None = None
-    url: str | None = None
 
 
 def read_document(path: Path) -> Document:
@@ -57,9 +43,10 @@ def read_document(path: Path) -> Document:
         raise InputFileError(f"{path}: not a regular file.")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
+        hint = " (save a .doc as .docx)" if suffix == ".doc" else ""
         raise InputFileError(
             f"{path.name}: unsupported file type {suffix or '(none)'}; "
-            f"quotebot reads {', '.join(SUPPORTED_SUFFIXES)}."
+            f"quotebot reads {', '.join(SUPPORTED_SUFFIXES)}{hint}."
         )
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
@@ -75,7 +62,7 @@ def parse_bytes(source: str, data: bytes) -> Document:
     suffix = Path(source).suffix.lower()
     if suffix == ".pdf":
         text, title = read_pdf_text(source, data)
-        return Document(source=source, text=text, title=title)
+        return Document(source=source, text=text, title=title, wrapped=True)
     if suffix == ".docx":
         return _read_html(source, _docx_as_html(source, data))
     text = decode(source, data)
@@ -84,18 +71,16 @@ def parse_bytes(source: str, data: bytes) -> Document:
     if suffix in SUBTITLE_SUFFIXES:
         # Cues have no title line: the first words spoken would be taken for one.
         return Document(
-            source=source, text=read_subtitle_text(source, text), title=title_from_filename(source)
+            source=source,
+            text=read_subtitle_text(source, text),
+            title=title_from_filename(source),
+            all_speech=True,
         )
     if suffix in (".html", ".htm"):
-        return _read_html(source, text)
+        return _read_html(source, BeautifulSoup(text, "html.parser"))
     if suffix in (".md", ".markdown"):
         return _read_markdown(source, text)
     return Document(source=source, text=text)
-
-
-def title_from_filename(source: str) -> str:
-    """ "lavrov_interview 2021.txt" -> "lavrov interview 2021": a title where the file gives none."""
-    return re.sub(r"[_\s]+", " ", Path(source).stem).strip()
 
 
 def decode(source: str, data: bytes) -> str:
@@ -186,19 +171,36 @@ def _read_markdown(source: str, text: str) -> Document:
     )
 
 
-def _docx_as_html(source: str, data: bytes) -> str:
-    """A Word document's paragraphs as HTML (mammoth), read as any web page is."""
+def _docx_as_html(source: str, data: bytes) -> BeautifulSoup:
+    """A Word document's paragraphs as HTML (mammoth), to be read as any web page is: a line break
+    inside a paragraph stays one, and footnotes, which are not speech, are left out."""
     try:
-        html = mammoth.convert_to_html(io.BytesIO(data)).value
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise NotATranscriptError(
+                source, f"the Word document unpacks to {unpacked / 1e6:.0f} MB, more than a transcript holds."
+            )
+        soup = BeautifulSoup(mammoth.convert_to_html(io.BytesIO(data)).value, "html.parser")
+    except NotATranscriptError:
+        raise
     except Exception as exc:  # a damaged file fails anywhere in unzipping or parsing its XML
         raise NotATranscriptError(source, f"this is not a readable Word document ({exc}).") from None
-    if not BeautifulSoup(html, "html.parser").get_text().strip():
+    for note in soup.select('li[id^="footnote-"], li[id^="endnote-"]'):
+        note.decompose()
+    for mark in soup.select('a[href^="#footnote-"], a[href^="#endnote-"]'):
+        (mark.parent if mark.parent and mark.parent.name == "sup" else mark).decompose()
+    for notes in soup.find_all("ol"):
+        if not notes.find("li"):
+            notes.decompose()
+    for line_break in soup.find_all("br"):
+        line_break.replace_with("\n")
+    if not soup.get_text().strip():
         raise NotATranscriptError(source, "the Word document has no text in it; there is nothing to ingest.")
-    return html
+    return soup
 
 
-def _read_html(source: str, text: str) -> Document:
-    soup = BeautifulSoup(text, "html.parser")
+def _read_html(source: str, soup: BeautifulSoup) -> Document:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(["script", "style", "noscript", "template", "head", "nav", "header", "footer"]):
         tag.decompose()

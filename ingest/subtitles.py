@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from ingest.errors import NotATranscriptError
+from ingest.transcript import starts_with_label
 
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".sbv")
 PAUSE_SECONDS = 3.0  # a silence this long between cues starts a new paragraph
@@ -21,12 +23,11 @@ PARAGRAPH_SECONDS = 30
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
 
 _VOICE = re.compile(r"<v(?:\.[^\s>]+)*\s+([^>]+)>")  # WebVTT's voice span: "<v Mara Lindqvist>"
-_TAG = re.compile(r"<[^>]*>")  # styling and word-timing tags: "<i>", "<c>", "<00:00:04.160>"
+# Styling, voice and word-timing tags ("<i>", "<c.yellow>", "<v Host>", "<00:00:04.160>"), and
+# SubRip's "<font color=…>"; a "<" of the speech ("< 5 dollars") is kept.
+_TAG = re.compile(r"</?(?:[cibuv]|lang|ruby|rt|font)(?=[\s.>])[^>]*>|<(?:\d+:)?\d\d:\d\d[.,]\d{3}>")
 _TURN_MARK = re.compile(r"^(?:>>+|[-–—](?=\s))\s*")  # ">>" (broadcast captions), "- " (a new voice)
-_SOUND = re.compile(r"^[\[(♪][^\])]*[\])♪]?$")  # "[Music]", "(APPLAUSE)", "♪"
-# What may be a speaker label written in a cue ("HOST:", "Mara Lindqvist:"): it starts a paragraph
-# of its own, where the transcript parser decides whether it is one.
-_LABEL_LIKE = re.compile(r"^[^\W\d_][\w.'’ ()-]{0,60}:(?:\s|$)")
+_SOUND = re.compile(r"^(?:\[[^\]]*\]|\([^)]*\)|♪.*)$")  # "[Music]", "(APPLAUSE)", "♪ la la ♪"
 
 
 @dataclass
@@ -63,43 +64,66 @@ def read_subtitle_text(source: str, text: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Said:
+    """One line of a cue, as spoken: tags, entities and turn marks taken out."""
+
+    cue: webvtt.Caption
+    text: str
+    voice: str | None  # the WebVTT voice it is tagged with
+    marked: bool  # opened by ">>" or "- ": a new speaker
+
+
+def _lines(captions: list[webvtt.Caption]) -> Iterator[_Said]:
+    previous: _Said | None = None
+    for cue in captions:
+        for raw in cue.raw_text.split("\n"):
+            voice = _VOICE.search(raw)
+            text = " ".join(html.unescape(_TAG.sub("", raw)).split())
+            mark = _TURN_MARK.match(text)
+            said = _Said(
+                cue,
+                text[mark.end() :] if mark else text,
+                voice.group(1).strip() if voice else None,
+                bool(mark),
+            )
+            if not said.text or _SOUND.match(said.text):
+                continue
+            # Rolling captions show each line again in the next cue: the same words, in the same voice.
+            if (
+                previous
+                and (previous.cue is not cue and previous.text == said.text)
+                and not said.marked
+                and said.voice in (None, previous.voice)
+            ):
+                continue
+            previous = said
+            yield said
+
+
 def _paragraphs(captions: list[webvtt.Caption]) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
     voice: str | None = None
-    previous_line = ""
-    last_end: float | None = None
-    for cue in captions:
-        pause = last_end is not None and cue.start_in_seconds - last_end >= PAUSE_SECONDS
-        spoken = cue.start_in_seconds - paragraphs[-1].start if paragraphs else 0
-        timed_out = spoken >= 2 * PARAGRAPH_SECONDS or (
-            spoken >= PARAGRAPH_SECONDS and bool(_SENTENCE_END.search(previous_line))
-        )
-        last_end = cue.end_in_seconds
-        for raw in cue.raw_text.split("\n"):
-            found = _VOICE.search(raw)
-            line = " ".join(html.unescape(_TAG.sub("", raw)).split())
-            marked = _TURN_MARK.match(line)
-            line = line[marked.end() :] if marked else line
-            if not line or _SOUND.match(line) or line == previous_line:
-                continue
-            previous_line = line
-            new_turn = bool(marked or _LABEL_LIKE.match(line))
-            if found and found.group(1).strip() != voice:
-                voice, new_turn = found.group(1).strip(), True
-            elif marked:
-                voice = None
-            if new_turn or pause or timed_out or not paragraphs:
-                label = voice if found else None
-                paragraphs.append(
-                    _Paragraph(
-                        cue.start[:8],
-                        cue.start_in_seconds,
-                        label,
-                        timed_out=timed_out and not (new_turn or pause),
-                    )
-                )
-                pause = timed_out = False
-            paragraphs[-1].lines.append(line)
+    last: _Said | None = None
+    for said in _lines(captions):
+        new_turn = said.marked or starts_with_label(said.text) or said.voice not in (None, voice)
+        if said.voice or said.marked:
+            voice = said.voice
+        pause = timed_out = False
+        if last and said.cue is not last.cue:
+            pause = said.cue.start_in_seconds - last.cue.end_in_seconds >= PAUSE_SECONDS
+            spoken = said.cue.start_in_seconds - paragraphs[-1].start
+            timed_out = spoken >= 2 * PARAGRAPH_SECONDS or (
+                spoken >= PARAGRAPH_SECONDS and bool(_SENTENCE_END.search(last.text))
+            )
+        if not paragraphs or new_turn or pause or timed_out:
+            start = said.cue.start_in_seconds
+            cut_by_clock = timed_out and not (new_turn or pause)
+            paragraphs.append(
+                _Paragraph(said.cue.start.split(".")[0], start, said.voice, timed_out=cut_by_clock)
+            )
+        paragraphs[-1].lines.append(said.text)
+        last = said
     # A few words cut off by the clock belong with the paragraph they end.
     for i in range(len(paragraphs) - 1, 0, -1):
         if paragraphs[i].timed_out and len(" ".join(paragraphs[i].lines).split()) < 4:

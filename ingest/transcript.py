@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.read import Document, title_from_filename
+from ingest.document import Document, title_from_filename
 
 # A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  ",
 # "Q Thanks, Jen." or "Q — and …" (White House style; one space only before a capital or a
@@ -16,7 +16,7 @@ from ingest.read import Document, title_from_filename
 # with the speech below it ("Speaker 1 (00:00:02):", Otter's "Linda Park  0:07"). The regex
 # finds the shape; _looks_like_name then asks that every word be capitalised, so a sentence with
 # a colon ("The answer is simple: ...") is not mistaken for one.
-_TIMESTAMP = r"\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d{1,3})?"
+_TIMESTAMP = r"\d{1,3}:\d\d(?::\d\d)?(?:[.,]\d{1,3})?"
 _NAME = r"[^\W\d_][\w.'’\-]*(?:,?[^\S\n][^\W\d_][\w.'’\-]*){0,5}(?:[^\S\n]\d{1,3})?"
 _LABEL = re.compile(
     rf"""
@@ -33,6 +33,7 @@ _LABEL = re.compile(
 )
 # A time opening a paragraph, also with no label after it ("[00:01:05] And then …"): not speech.
 _LEADING_TIME = re.compile(rf"(?:[\[(]{_TIMESTAMP}[\])]|\d{{1,2}}:\d\d:\d\d(?:[.,]\d{{1,3}})?)\s+(?=\S)")
+_DASH_Q = re.compile(r"[^\S\n]*Q[^\S\n]+[—–]")
 _BARE_LABEL = re.compile(
     rf"(?:[\[(]?{_TIMESTAMP}[\])]?[^\S\n]+)?"
     r"(?P<bare>Q|A(?=\.[^\S\n]))(?:\.[^\S\n]*|[^\S\n]{2,}|\t|[^\S\n](?=[A-ZÀ-Þ“‘\x22\x27—–]))(?=\S)"
@@ -188,8 +189,9 @@ def parse_transcript(doc: Document) -> Transcript:
     a warning.
     """
     text = doc.text
-    paragraphs = _paragraphs(text, doc.body_start)
-    paragraphs = _drop_trailing_chrome(text, paragraphs)
+    paragraphs = _paragraphs(text, doc.body_start, doc.wrapped)
+    if not doc.all_speech:
+        paragraphs = _drop_trailing_chrome(text, paragraphs)
     turns = _turns(text, paragraphs)
     preamble = turns[0].paragraphs if turns and turns[0].label is None else []
     preamble_lines = [
@@ -205,13 +207,15 @@ def parse_transcript(doc: Document) -> Transcript:
             f"{doc.source}: no speaker labels (like 'Name:' or 'Question:') found; "
             "ingested as un-attributed text."
         )
-        body = [p for p in preamble if not _is_metadata_line(text[p.start : p.end], title)]
+        body = [p for p in preamble if doc.all_speech or not _is_metadata_line(text[p.start : p.end], title)]
         answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(body, 1)]
-        return Transcript(title, date, doc.url, _timed(text, paragraphs, answers), [], 0, warnings)
+        return Transcript(
+            title, date, doc.url, _timed(text, paragraphs, answers, doc.body_start), [], 0, warnings
+        )
 
     # Nobody is named beside opening remarks, and the guest's name would put a host's welcome
     # in the guest's mouth: they are quoted un-attributed.
-    opening = [p for p in preamble if _is_opening_speech(text[p.start : p.end], title)]
+    opening = [p for p in preamble if doc.all_speech or _is_opening_speech(text[p.start : p.end], title)]
     answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(opening, 1)]
     interviewers = _interviewer_labels(text, labelled)
     speakers: list[str] = []
@@ -237,34 +241,50 @@ def parse_transcript(doc: Document) -> Transcript:
         numbered[number] += len(spans)
     if not interviewers:
         warnings.append(f"{doc.source}: no interviewer recognised; every turn is treated as an answer.")
-    return Transcript(title, date, doc.url, _timed(text, paragraphs, answers), speakers, number, warnings)
+    return Transcript(
+        title, date, doc.url, _timed(text, paragraphs, answers, doc.body_start), speakers, number, warnings
+    )
 
 
-def _timed(text: str, paragraphs: list[Paragraph], answers: list[AnswerParagraph]) -> list[AnswerParagraph]:
-    """``answers`` with the time each is spoken at: the one written at its start (before its label,
-    in it: "[00:01:05] Host:", "Speaker 1 (00:00:02):", "Linda Park  0:07"), or else its turn's."""
+def _timed(
+    text: str, paragraphs: list[Paragraph], answers: list[AnswerParagraph], body_start: int
+) -> list[AnswerParagraph]:
+    """``answers`` with the time each is spoken at: the first written between it and the paragraph
+    before (with its label, or a label alone on the line above: "[00:01:05] Host:", "Speaker 1
+    (00:00:02 - 00:00:09):", "Linda Park  0:07"), or else, within a speaker's turn, the time of
+    the paragraph before it."""
     ends = [p.end for p in paragraphs]
     previous: AnswerParagraph | None = None
     for answer in answers:
-        found = bisect.bisect_right(ends, answer.start)  # the paragraphs that end before it starts
-        gap = text[ends[found - 1] if found else 0 : answer.start]
+        before = bisect.bisect_right(ends, answer.start)  # paragraphs[:before] end before it starts
+        if before and _alone_label(text, paragraphs[before - 1]):
+            before -= 1
+        gap = text[max(ends[before - 1] if before else 0, body_start) : answer.start]
         times = re.findall(_TIMESTAMP, gap)
         if times:
-            answer.time = re.sub(r"[.,]\d+$", "", times[-1])
-        elif previous and (previous.turn, previous.speaker) == (answer.turn, answer.speaker):
+            answer.time = re.sub(r"[.,]\d+$", "", times[0])
+        elif (
+            previous and answer.speaker and (previous.turn, previous.speaker) == (answer.turn, answer.speaker)
+        ):
             answer.time = previous.time
         previous = answer
     return answers
 
 
-def _paragraphs(text: str, start: int) -> list[Paragraph]:
-    """Paragraph spans: blank-line separated blocks, or single lines when lines are not wrapped."""
+def _alone_label(text: str, paragraph: Paragraph) -> bool:
+    found = _label_shape(text, paragraph.start, paragraph.end)
+    return found is not None and not text[found.end : paragraph.end].strip()
+
+
+def _paragraphs(text: str, start: int, wrapped: bool = False) -> list[Paragraph]:
+    """Paragraph spans: blank-line separated blocks, or single lines when lines are not wrapped
+    (unless the document says they are)."""
     blocks = [(m.start(), m.end()) for m in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|\Z))+", text[start:])]
     blocks = [(start + s, start + e) for s, e in blocks]
     lines_in_blocks = [line for s, e in blocks for line in text[s:e].split("\n") if line.strip()]
     multi_line = sum(1 for s, e in blocks if text[s:e].strip().count("\n"))
     short = sum(1 for line in lines_in_blocks if len(line.rstrip()) <= 90)
-    hard_wrapped = multi_line >= max(2, len(blocks) // 4) and short >= 0.7 * len(lines_in_blocks)
+    hard_wrapped = wrapped or (multi_line >= max(2, len(blocks) // 4) and short >= 0.7 * len(lines_in_blocks))
     paragraphs: list[Paragraph] = []
     for s, e in blocks:
         if hard_wrapped:
@@ -276,7 +296,10 @@ def _paragraphs(text: str, start: int) -> list[Paragraph]:
             for line in text[s:e].split("\n"):
                 found = _label_shape(text, pos, e) if pos > cut and line.strip() else None
                 label = found.name if found else None
-                sure = label and (_asks(label) or (_in_capitals(label) and " " in label))
+                # "Q — and …" takes up a question, but a dash also opens an aside ("a\nQ — that is,
+                # a letter —"): after a finished sentence only.
+                taken_up = _DASH_Q.match(line)
+                sure = label and not taken_up and (_asks(label) or (_in_capitals(label) and " " in label))
                 if label and (sure or previous.rstrip()[-1:] in _SENTENCE_END):
                     paragraphs.append(_trimmed(text, cut, pos))
                     cut = pos
@@ -314,6 +337,11 @@ def _drop_trailing_chrome(text: str, paragraphs: list[Paragraph]) -> list[Paragr
         else:
             break
     return paragraphs
+
+
+def starts_with_label(line: str) -> bool:
+    """Whether ``line`` opens with what the parser may take for a speaker label."""
+    return _label_shape(line, 0, len(line)) is not None
 
 
 def _label_shape(text: str, start: int, end: int) -> Label | None:

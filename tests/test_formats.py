@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, collapse
 
 from bot.uploads import check_upload
-from ingest import parse_bytes, read_document
+from ingest import parse_bytes, read, read_document
 from ingest.errors import InputFileError
 from ingest.transcript import parse_transcript
 
@@ -53,31 +53,45 @@ def test_a_printed_briefing_reads_word_for_word_as_its_text():
     )
 
 
-def _docx(paragraphs: list[str]) -> bytes:
+_WORD = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+_PART = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
     """A Word document as Word writes one, at its smallest: each paragraph's speaker label in a
-    bold run of its own, the speech in two more runs (Word splits runs anywhere)."""
+    bold run of its own, the speech in two more runs (Word splits runs anywhere), a line break
+    for each newline, and where a paragraph has a "*", a reference to ``footnote``."""
 
     def run(text: str, bold: bool = False) -> str:
         style = "<w:rPr><w:b/></w:rPr>" if bold else ""
-        return f'<w:r>{style}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+        lines = [f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in text.split("\n")]
+        return f"<w:r>{style}{'<w:br/>'.join(lines)}</w:r>"
 
     body = ""
     for paragraph in paragraphs:
         label, colon, speech = paragraph.partition(": ")
         label, speech = (label + ":", " " + speech) if colon else ("", paragraph)
         half = len(speech) // 2
-        body += f"<w:p>{run(label, bold=True) if label else ''}{run(speech[:half])}{run(speech[half:])}</w:p>"
+        runs = run(speech[:half]) + run(speech[half:])
+        runs = runs.replace(
+            "*", '</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t xml:space="preserve">'
+        )
+        body += f"<w:p>{run(label, bold=True) if label else ''}{runs}</w:p>"
     parts = {
-        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        "[Content_Types].xml": f'<Types xmlns="{_PACKAGE}/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/word/document.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships/officeDocument"/></Relationships>',
-        "word/document.xml": '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
-        f'main"><w:body>{body}</w:body></w:document>',
+        f'<Override PartName="/word/document.xml" ContentType="{_PART}.document.main+xml"/>'
+        f'<Override PartName="/word/footnotes.xml" ContentType="{_PART}.footnotes+xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship Id="rId1" '
+        f'Target="word/document.xml" Type="{_RELATION}/officeDocument"/></Relationships>',
+        "word/_rels/document.xml.rels": f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship '
+        f'Id="rId2" Target="footnotes.xml" Type="{_RELATION}/footnotes"/></Relationships>',
+        "word/document.xml": f"<w:document {_WORD}><w:body>{body}</w:body></w:document>",
+        "word/footnotes.xml": f"<w:footnotes {_WORD}>"
+        f'<w:footnote w:id="1"><w:p>{run(footnote)}</w:p></w:footnote></w:footnotes>',
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -95,6 +109,23 @@ def test_a_word_document_reads_as_its_text():
     )
     assert from_docx == from_text
     assert check_upload("glassblower.docx", _docx(source.strip().split("\n\n"))) == "glassblower.docx"
+
+
+def test_a_word_document_keeps_line_breaks_in_their_paragraph_and_leaves_footnotes_out():
+    paragraphs = [
+        "Interviewer: Where did you\ntrain?",
+        "Mara Lindqvist: In Murano.* It was\nhard.",
+    ]
+    _, found = answers("murano.docx", _docx(paragraphs, footnote="Murano is an island near Venice."))
+    assert [(question, text) for _, _, question, text in found] == [
+        ("Where did you train?", "In Murano. It was hard.")
+    ]
+
+
+def test_a_word_document_that_unpacks_to_too_much_is_refused(monkeypatch):
+    monkeypatch.setattr(read, "MAX_UNPACKED_BYTES", 1000)  # a ZIP bomb, in small
+    with pytest.raises(InputFileError, match="unpacks to 0 MB, more than a transcript holds"):
+        parse_bytes("bomb.docx", _docx(["Mara Lindqvist: " + "glass " * 500]))
 
 
 def test_subtitles_take_their_speakers_from_voices_or_labels_and_never_quote_a_time():
@@ -129,6 +160,36 @@ def test_a_time_written_before_a_turn_is_when_its_paragraphs_are_spoken():
         (3, "01:02:03", "Later on."),
         (1, None, "Now I teach."),
     ]
+
+
+def test_captions_said_twice_in_two_voices_in_brackets_or_with_a_less_than_sign_are_all_kept():
+    vtt = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Host>No?\n\n"
+        "00:00:02.000 --> 00:00:03.000\n<v Mara Lindqvist>No?\n\n"
+        "00:00:03.000 --> 00:00:06.000\n<v Mara Lindqvist>It costs < 5 dollars, and > 2 to make\n"
+        "(and I mean it\nsincerely): the answer is\nsimple: we never sold one.\n"
+    )
+    _, found = answers("talk.vtt", vtt.encode())
+    said = "No? It costs < 5 dollars, and > 2 to make (and I mean it sincerely): the answer is simple: "
+    said += "we never sold one."
+    assert [text for *_, text in found] == [said]
+    dialogue = "1\n00:00:01,000 --> 00:00:03,000\n- Are you sure?\n- Yes.\n\n"
+    dialogue += "2\n00:00:03,000 --> 00:00:05,000\n- Yes.\n"
+    _, found = answers("talk.srt", dialogue.encode())
+    assert [text for *_, text in found] == ["Are you sure?", "Yes.", "Yes."]
+
+
+def test_no_time_is_taken_from_front_matter_or_lent_to_unlabelled_text_and_a_range_cites_its_start():
+    front = "---\ntitle: Talk\ndate: 2021-03-22 10:30:00\n---\n\nQuestion: Why?\n\nMara Lindqvist: Because.\n"
+    assert [p.time for p in answers("talk.md", front.encode())[0].paragraphs] == [None]
+    loose = "[00:00:05] It was cold.\n\nWe waited.\n\n[00:01:00] The boat came.\n"
+    assert [p.time for p in answers("talk.txt", loose.encode())[0].paragraphs] == [
+        "00:00:05",
+        None,
+        "00:01:00",
+    ]
+    ranged = "Host (00:00:01 - 00:00:04):\nWhy?\n\nMara Lindqvist (00:00:05 - 00:00:12):\nBecause.\n"
+    assert [p.time for p in answers("talk.txt", ranged.encode())[0].paragraphs] == ["00:00:05"]
 
 
 def test_rolling_captions_are_read_once_and_a_time_without_label_is_not_speech():
@@ -203,6 +264,60 @@ def _pdf(password: str | None = None) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _typed_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF as a typewriter would make it: each page's lines 14 points apart in Helvetica, and an
+    empty line for a wider gap."""
+    objects = ["<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for lines in pages:
+        shown = [(560 - 14 * i, line.replace("(", r"\(").replace(")", r"\)")) for i, line in enumerate(lines)]
+        stream = "BT /F1 11 Tf " + "".join(f"1 0 0 1 40 {y} Tm ({t}) Tj " for y, t in shown if t) + "ET"
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+        objects.append(
+            f"<< /Type /Page /Parent {2 * len(pages) + 2} 0 R /MediaBox [0 0 420 595] "
+            f"/Contents {len(objects)} 0 R /Resources << /Font << /F1 1 0 R >> >> >>"
+        )
+        kids.append(f"{len(objects)} 0 R")
+    objects.append(f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>")
+    objects.append(f"<< /Type /Catalog /Pages {len(objects)} 0 R >>")
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    table = "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
+    count = len(objects) + 1
+    trailer = f"trailer\n<< /Size {count} /Root {count - 1} 0 R >>\nstartxref\n{len(out)}\n%%EOF\n"
+    return out + f"xref\n0 {count}\n0000000000 65535 f \n{table}{trailer}".encode()
+
+
+def test_speaker_labels_atop_every_page_are_kept_and_so_is_a_number_in_the_speech():
+    page = [
+        "Interviewer (00:0{n}:02):",
+        "How did day {n} go?",
+        "",
+        "Mara Lindqvist (00:0{n}:05):",
+        "Day {n} went well.",
+    ]
+    pages = [[line.format(n=n) for line in page] for n in range(1, 4)]
+    pages[2] += ["", "Interviewer (00:03:09):", "How many?", "", "Mara Lindqvist (00:03:12): The total was"]
+    pages.append(["1200", "and every one was sold."])
+    t, found = answers("rev.pdf", _typed_pdf(pages))
+    assert t.speakers == ["Mara Lindqvist"] and t.questions == 4
+    assert [(p.time, text) for p, (*_, text) in zip(t.paragraphs, found, strict=True)] == [
+        ("00:01:05", "Day 1 went well."),
+        ("00:02:05", "Day 2 went well."),
+        ("00:03:05", "Day 3 went well."),
+        ("00:03:12", "The total was 1200 and every one was sold."),
+    ]
+
+
+def test_the_lines_of_a_pdf_paragraph_are_one_paragraph_with_or_without_gaps_between_paragraphs():
+    lines = ["Interviewer: How did you start?", "Mara Lindqvist: I started at sixteen,", "sweeping floors."]
+    for page in (lines, [lines[0], "", *lines[1:]]):
+        _, found = answers("one.pdf", _typed_pdf([page]))
+        assert [text for *_, text in found] == ["I started at sixteen, sweeping floors."]
 
 
 def test_a_pdf_without_text_or_with_a_password_is_refused_with_what_to_do():

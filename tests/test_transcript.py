@@ -87,6 +87,19 @@ def test_bare_q_before_a_dash_opens_a_question():
     t = parse_transcript(doc)
     assert [(p.turn, doc.text[p.start : p.end]) for p in t.paragraphs] == [(0, "Go ahead."), (1, "Sure.")]
     assert t.paragraphs[1].question == "— just one more question about Brazil?"
+    # but in hard-wrapped text a dash after a line that runs on opens an aside, not a question
+    wrapped = (
+        "Question: What did\nyou get?\n\n"
+        "Mara Lindqvist: I got a\nQ — that is, a letter — from the teacher.\n\n"
+        "Question: Why did\nit hurt?\n\nMara Lindqvist: Because it\nwas unfair.\n"
+    )
+    doc = parse_bytes("aside.txt", wrapped.encode())
+    t = parse_transcript(doc)
+    assert t.questions == 2
+    assert (
+        doc.text[t.paragraphs[0].start : t.paragraphs[0].end]
+        == "I got a\nQ — that is, a letter — from the teacher."
+    )
 
 
 def test_labels_in_a_briefing_written_in_capitals():

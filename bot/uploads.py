@@ -11,7 +11,7 @@ from ingest import SUPPORTED_SUFFIXES, parse_bytes
 from ingest.errors import InputFileError
 from ingest.read import MAX_FILE_BYTES
 
-# File signatures of common binary formats, refused whatever the file's name says.
+# File signatures of common binary formats, refused unless the file is named as one quotebot reads.
 _BINARY_MAGIC = {
     b"%PDF": "a PDF",
     b"PK\x03\x04": "a ZIP archive (or a Word/OpenDocument file)",

@@ -46,8 +46,8 @@ def read_subtitle_text(source: str, text: str) -> str:
     time is never quoted): a turn begins where a WebVTT voice changes, at a ">>" or "- " that
     marks a new speaker, and at a line that may open with a speaker label ("HOST: …"); a
     paragraph also ends after a pause of :data:`PAUSE_SECONDS` and when it has run for
-    :data:`PARAGRAPH_SECONDS`. Sound notes ("[Music]") are left out, and so is a line that only
-    repeats the line before it (rolling captions repeat each line).
+    :data:`PARAGRAPH_SECONDS`. Sound notes ("[Music]") are left out, and so is a line the next
+    cue shows again in the same voice (rolling captions).
     """
     kind = Path(source).suffix.lower().lstrip(".")
     try:

@@ -23,6 +23,7 @@ class Document:
     url: str | None = None
     wrapped: bool = False  # its lines are a printed page's (PDF): a paragraph runs over several
     all_speech: bool = False  # every word is spoken (subtitles): no page chrome, headings or notes
+    headings: tuple[int, ...] = ()  # where the headings a page marks up start: no label, no speech
 
 
 def title_from_filename(source: str) -> str:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass
 
 import pypdf
 
 from ingest.errors import NotATranscriptError
-from ingest.transcript import starts_with_label
+from ingest.transcript import label_at
 
 _PARAGRAPH_GAP = 1.3  # a step down this many times the usual one between lines ends a paragraph
 _EDGE_LINES = 2  # how many lines a running header or footer may have
-_PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—\s]*(\d+)[-–—\s]*(?:(?:of|/)\s*\d+)?", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—\s]*(\d{1,5})[-–—\s]*(?:(?:of|/)\s*\d+)?", re.IGNORECASE)
 _BROKEN_AT_HYPHEN = re.compile(r"[^\W\d_]-$")
 _NO_TITLE = re.compile(r"^(?:Microsoft Word - .*|.*\.(?:docx?|odt|rtf|pdf|txt)|untitled)$", re.IGNORECASE)
 
@@ -36,7 +35,8 @@ def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
                 source, "the PDF is password-protected; save a copy without a password and ingest that."
             )
         pages = [_lines_with_gaps(page) for page in reader.pages]
-        title = " ".join((reader.metadata.title or "").split()) if reader.metadata else ""
+        title = reader.metadata.title if reader.metadata else None
+        title = " ".join(title.split()) if isinstance(title, str) else ""
     except NotATranscriptError:
         raise
     except Exception as exc:  # pypdf raises assorted errors on damaged files, not only its own
@@ -47,7 +47,7 @@ def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
         raise NotATranscriptError(
             source, "the PDF has no text to read (a scanned document?); run it through OCR first."
         )
-    return text + "\n", None if not title or _NO_TITLE.match(title) else title
+    return text + "\n", (title if title and not _NO_TITLE.match(title) else None)
 
 
 @dataclass
@@ -72,7 +72,9 @@ def _lines_with_gaps(page: pypdf.PageObject) -> list[str]:
     page.extract_text(visitor_text=visit)
     filled = [(" ".join(line.text.split()), line.height or 0.0) for line in lines if line.text.strip()]
     steps = [above - height for (_, above), (_, height) in itertools.pairwise(filled)]  # down the page
-    usual = statistics.median(s for s in steps if s > 0) if any(s > 0 for s in steps) else 0.0
+    # The step between the lines of a paragraph: a low quantile, as short answers make many gaps.
+    down = sorted(s for s in steps if s > 0)
+    usual = down[len(down) // 4] if down else 0.0
     found = [filled[0][0]] if filled else []
     for step, (text, _) in zip(steps, filled[1:], strict=True):
         if step < 0 or step > _PARAGRAPH_GAP * usual:  # back up the page: a header, or a column
@@ -87,8 +89,11 @@ def _lines_with_gaps(page: pypdf.PageObject) -> list[str]:
 def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Pages without their running headers and footers: one of the first two or last two blocks
     of lines on a page (set apart by gaps, each no more than two lines) when each of its lines,
-    numbers aside, stands so on at least half of three or more pages, or is a page number. A block with a line
-    that may be a speaker label is kept, however often pages begin with one."""
+    numbers aside, stands so on at least half of the pages (both of two), or is a page number. A
+    running line has a number or three words ("Yes." may begin two pages), and one that opens with
+    a speaker's label ("Oral History Project: Mara Lindqvist") must stand so word for word on four
+    in five of three or more pages and end in no full stop: pages may begin with "Interviewer
+    (00:03:02):" or "A. Yes.", and one question may differ from another in a number only."""
 
     def shape(line: str) -> str:
         return re.sub(r"\d+", "#", line.lower())
@@ -109,18 +114,22 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
         number = _PAGE_NUMBER.fullmatch(line)
         return number is not None and int(number.group(1)) <= len(pages) + 10
 
-    repeated = Counter(
-        found for page in pages for found in {shape(page[i]) for b in edge_blocks(page) for i in b}
-    )
-    running = {s for s, n in repeated.items() if len(pages) >= 3 and n >= len(pages) / 2}
+    edges = [[page[i] for block in edge_blocks(page) for i in block] for page in pages]
+    repeated = Counter(found for lines in edges for found in {shape(line) for line in lines})
+    same = Counter(found for lines in edges for found in set(lines))
+    often = max(2, len(pages) / 2)
+
+    def running(line: str) -> bool:
+        if page_number(line):
+            return True
+        if len(line.split()) < 3 and not re.search(r"\d", line):  # "Yes." atop two pages is speech
+            return False
+        if label_at(line):  # "Interviewer (00:03:02):" or "A. Yes." atop many pages
+            return len(pages) >= 3 and same[line] >= 0.8 * len(pages) and not line.endswith((".", "?", "!"))
+        return repeated[shape(line)] >= often
+
     kept = []
     for page in pages:
-        drop = {
-            i
-            for block in edge_blocks(page)
-            if all(shape(page[i]) in running or page_number(page[i]) for i in block)
-            and not any(starts_with_label(page[i]) for i in block)
-            for i in block
-        }
+        drop = {i for block in edge_blocks(page) if all(running(page[i]) for i in block) for i in block}
         kept.append([line for i, line in enumerate(page) if i not in drop])
     return kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -31,6 +32,7 @@ SUPPORTED_SUFFIXES = (
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a Word document is a ZIP archive: what it may unpack to
 
+_HEADING = "\ue000"  # marks where a heading starts while the page's text is put together
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 
 
@@ -213,9 +215,15 @@ def _read_html(source: str, soup: BeautifulSoup) -> Document:
         tag.insert_after("\n\n")
     for cell in soup.find_all(("td", "th")):  # cells of a row are apart, never run together
         cell.insert_after(" ")
+    for heading in soup.find_all(("h1", "h2", "h3", "h4", "h5", "h6")):
+        heading.insert(0, _HEADING)
     lines = [" ".join(line.split()) for line in soup.get_text().split("\n")]
-    body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    marked = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    pieces = marked.split(_HEADING)
+    starts = list(itertools.accumulate(len(piece) for piece in pieces[:-1]))
+    body = "".join(pieces)
     canonical = soup.find("link", rel="canonical")
     href = canonical.get("href") if canonical else None
     url = href if isinstance(href, str) else None
-    return Document(source=source, text=body, title=title or None, url=url or None)
+    headings = tuple(start + len(body[start:]) - len(body[start:].lstrip()) for start in starts)
+    return Document(source=source, text=body, title=title or None, url=url or None, headings=headings)

@@ -13,14 +13,14 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from ingest.errors import NotATranscriptError
-from ingest.transcript import starts_with_label
+from ingest.transcript import label_at
 
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".sbv")
 PAUSE_SECONDS = 3.0  # a silence this long between cues starts a new paragraph
 # A paragraph spoken for this long ends with its sentence, and at twice as long at any cue, so
 # that its time locates every passage in it (automatic captions have neither pauses nor stops).
 PARAGRAPH_SECONDS = 30
-_SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
+_ENDS_SENTENCE = re.compile(r"[.?!…][\"'”’)\]]*$")
 
 _VOICE = re.compile(r"<v(?:\.[^\s>]+)*\s+([^>]+)>")  # WebVTT's voice span: "<v Mara Lindqvist>"
 # Styling, voice and word-timing tags ("<i>", "<c.yellow>", "<v Host>", "<00:00:04.160>"), and
@@ -34,7 +34,7 @@ _SOUND = re.compile(r"^(?:\[[^\]]*\]|\([^)]*\)|♪.*)$")  # "[Music]", "(APPLAUS
 class _Paragraph:
     time: str  # "00:01:05"
     start: int  # the same, in seconds
-    label: str | None  # the WebVTT voice that opens it
+    label: str | None  # the WebVTT voice that opens its turn
     lines: list[str] = field(default_factory=list)
     timed_out: bool = False  # opened only because the one before had run for long
 
@@ -70,62 +70,69 @@ class _Said:
 
     cue: webvtt.Caption
     text: str
-    voice: str | None  # the WebVTT voice it is tagged with
+    voice: str | None  # the WebVTT voice it is tagged with, as a speaker label
     marked: bool  # opened by ">>" or "- ": a new speaker
 
 
 def _lines(captions: list[webvtt.Caption]) -> Iterator[_Said]:
-    previous: _Said | None = None
+    before = ""  # the last line of the cue before
     for cue in captions:
+        here = []
         for raw in cue.raw_text.split("\n"):
             voice = _VOICE.search(raw)
             text = " ".join(html.unescape(_TAG.sub("", raw)).split())
             mark = _TURN_MARK.match(text)
-            said = _Said(
-                cue,
-                text[mark.end() :] if mark else text,
-                voice.group(1).strip() if voice else None,
-                bool(mark),
-            )
-            if not said.text or _SOUND.match(said.text):
-                continue
-            # Rolling captions show each line again in the next cue: the same words, in the same voice.
-            if (
-                previous
-                and (previous.cue is not cue and previous.text == said.text)
-                and not said.marked
-                and said.voice in (None, previous.voice)
-            ):
-                continue
-            previous = said
-            yield said
+            text = text[mark.end() :] if mark else text
+            if text and not _SOUND.match(text):
+                here.append(_Said(cue, text, _voice_label(voice.group(1)) if voice else None, bool(mark)))
+        # Rolling captions show a cue's last line again: alone, in a cue of a few milliseconds, and
+        # then above the next new line.
+        brief = cue.end_time.in_milliseconds() - cue.start_time.in_milliseconds() < 50
+        for i, said in enumerate(here):
+            if not (said.text == before and (brief or (i == 0 and len(here) > 1))):
+                yield said
+        before = here[-1].text if here else before
+
+
+def _voice_label(voice: str) -> str | None:
+    """A WebVTT voice as a speaker label the transcript parser reads: "mara" as "Mara", "1" as
+    "Speaker 1"; None for one it would not read as a name."""
+    voice = " ".join(voice.split())
+    for name in (voice, voice.title(), f"Speaker {voice}"):
+        found = label_at(f"{name}: …")
+        if found and found.name == name:
+            return name
+    return None
 
 
 def _paragraphs(captions: list[webvtt.Caption]) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
-    voice: str | None = None
+    speaker: str | None = None  # as a label names them
     last: _Said | None = None
     for said in _lines(captions):
-        new_turn = said.marked or starts_with_label(said.text) or said.voice not in (None, voice)
-        if said.voice or said.marked:
-            voice = said.voice
+        text = said.text
+        label = label_at(text)
+        if label and label.name == speaker and not said.marked:
+            text, label = text[label.end :], None  # Zoom names the speaker again on every cue
+        new_turn = bool(said.marked or label or said.voice not in (None, speaker))
+        if new_turn:
+            speaker = label.name if label else said.voice
         pause = timed_out = False
         if last and said.cue is not last.cue:
             pause = said.cue.start_in_seconds - last.cue.end_in_seconds >= PAUSE_SECONDS
             spoken = said.cue.start_in_seconds - paragraphs[-1].start
             timed_out = spoken >= 2 * PARAGRAPH_SECONDS or (
-                spoken >= PARAGRAPH_SECONDS and bool(_SENTENCE_END.search(last.text))
+                spoken >= PARAGRAPH_SECONDS and bool(_ENDS_SENTENCE.search(last.text))
             )
         if not paragraphs or new_turn or pause or timed_out:
-            start = said.cue.start_in_seconds
-            cut_by_clock = timed_out and not (new_turn or pause)
-            paragraphs.append(
-                _Paragraph(said.cue.start.split(".")[0], start, said.voice, timed_out=cut_by_clock)
-            )
-        paragraphs[-1].lines.append(said.text)
+            time, start = said.cue.start.split(".")[0], said.cue.start_in_seconds
+            voice = said.voice if new_turn and not label else None
+            paragraphs.append(_Paragraph(time, start, voice, timed_out=timed_out and not (new_turn or pause)))
+        if text:
+            paragraphs[-1].lines.append(text)
         last = said
     # A few words cut off by the clock belong with the paragraph they end.
     for i in range(len(paragraphs) - 1, 0, -1):
         if paragraphs[i].timed_out and len(" ".join(paragraphs[i].lines).split()) < 4:
             paragraphs[i - 1].lines += paragraphs.pop(i).lines
-    return paragraphs
+    return [p for p in paragraphs if p.lines]

@@ -17,16 +17,18 @@ from ingest.document import Document, title_from_filename
 # finds the shape; _looks_like_name then asks that every word be capitalised, so a sentence with
 # a colon ("The answer is simple: ...") is not mistaken for one.
 _TIMESTAMP = r"\d{1,3}:\d\d(?::\d\d)?(?:[.,]\d{1,3})?"
+_TIME_OR_RANGE = rf"{_TIMESTAMP}(?:\s*[-–—]\s*{_TIMESTAMP})?"  # "(00:00:05 - 00:00:12)"
 _NAME = r"[^\W\d_][\w.'’\-]*(?:,?[^\S\n][^\W\d_][\w.'’\-]*){0,5}(?:[^\S\n]\d{1,3})?"
 _LABEL = re.compile(
     rf"""
     (?:[\[(]?{_TIMESTAMP}[\])]?[^\S\n]+)?
     [*_]{{0,2}}
     (?:
-        (?P<name>{_NAME})(?:[^\S\n]+\((?P<role>[^()\n]{{1,60}})\))?
+        (?P<name>{_NAME})(?:[^\S\n]+[(\[](?P<role>[^()\[\]\n]{{1,60}})[)\]])?
         [*_]{{0,2}}[^\S\n]*:[*_]{{0,2}}
+        (?:[^\S\n]*[\[(]{_TIMESTAMP}[\])])?  # "Mara Lindqvist: [00:00:10] …"
         (?:[^\S\n]+(?=\S)|(?P<alone>[^\S\n]*(?:\n\s*|\Z)))
-      | (?P<timed>{_NAME})[^\S\n]{{2,}}{_TIMESTAMP}[^\S\n]*(?:\n\s*|\Z)
+      | (?P<timed>{_NAME})[^\S\n]+{_TIMESTAMP}[^\S\n]*(?:\n\s*|\Z)
     )
     """,
     re.VERBOSE,
@@ -192,7 +194,7 @@ def parse_transcript(doc: Document) -> Transcript:
     paragraphs = _paragraphs(text, doc.body_start, doc.wrapped)
     if not doc.all_speech:
         paragraphs = _drop_trailing_chrome(text, paragraphs)
-    turns = _turns(text, paragraphs)
+    turns = _turns(text, paragraphs, frozenset(doc.headings))
     preamble = turns[0].paragraphs if turns and turns[0].label is None else []
     preamble_lines = [
         line.strip().lstrip("#").strip() for p in preamble for line in text[p.start : p.end].split("\n")
@@ -339,20 +341,23 @@ def _drop_trailing_chrome(text: str, paragraphs: list[Paragraph]) -> list[Paragr
     return paragraphs
 
 
-def starts_with_label(line: str) -> bool:
-    """Whether ``line`` opens with what the parser may take for a speaker label."""
-    return _label_shape(line, 0, len(line)) is not None
+def label_at(line: str) -> Label | None:
+    """The speaker label ``line`` opens with, if the parser may take it for one."""
+    return _label_shape(line, 0, len(line))
 
 
 def _label_shape(text: str, start: int, end: int) -> Label | None:
     """The label at ``start`` if something there has the shape of one and reads as a name."""
     m = _LABEL.match(text, start, end)
     name = " ".join((m.group("name") or m.group("timed")).split()) if m else ""
-    if not m or not _looks_like_name(name):
+    # Otter puts two spaces before the time ("Linda Park  0:07"); a Word export keeps one, and
+    # then the name must have two words: "Monday 9:00" is a time of day.
+    squeezed = m and m.group("timed") and not re.search(r"\s\s", m.group(0).strip())
+    if not m or not _looks_like_name(name) or (squeezed and " " not in name):
         bare = _BARE_LABEL.match(text, start, end)
         return Label(bare.group("bare"), bare.end(), heading=False) if bare else None
     role = m.group("role")
-    timed = bool(m.group("timed") or (role and re.fullmatch(_TIMESTAMP, role.strip())))
+    timed = bool(m.group("timed") or (role and re.fullmatch(_TIME_OR_RANGE, role.strip())))
     if role and not timed:  # a timestamp says nothing of who speaks
         name = f"{name} ({' '.join(role.split())})"
     return Label(name, m.end(), heading=m.group("alone") is not None and not timed)
@@ -389,8 +394,18 @@ def _strip_label(text: str, p: Paragraph) -> str:
     return text[_speech_start(text, p) : p.end]
 
 
-def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
+def _turns(text: str, paragraphs: list[Paragraph], headings: frozenset[int] = frozenset()) -> list[Turn]:
+    """The speaker turns. A heading ("Glassblowing: An Interview", "Part Two: The Workshop") opens
+    one only with a label that opens other paragraphs too (pages mark up "Q: …" as a heading);
+    else it is no one's speech, and before the first turn it may give the title."""
     labels = [_label_at(text, p) for p in paragraphs]
+    outside = {
+        label.name for p, label in zip(paragraphs, labels, strict=True) if label and p.start not in headings
+    }
+    labels = [
+        None if p.start in headings and label and label.name not in outside else label
+        for p, label in zip(paragraphs, labels, strict=True)
+    ]
     named = [label.name for label in labels if label]
     counts = Counter(named)
     # Where speakers are labelled in capitals ("MS. PSAKI:", "Mr. KIRBY:"), a one-off title-case
@@ -415,6 +430,8 @@ def _turns(text: str, paragraphs: list[Paragraph]) -> list[Turn]:
 
     turns: list[Turn] = [Turn(None)]
     for p, label in zip(paragraphs, labels, strict=True):
+        if p.start in headings and not label and len(turns) > 1:
+            continue
         if label and opens_turn(label):
             turns.append(Turn(label.name, [p]))
         else:

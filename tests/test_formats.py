@@ -71,6 +71,8 @@ def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
 
     body = ""
     for paragraph in paragraphs:
+        style = '<w:pPr><w:pStyle w:val="Heading1"/></w:pPr>' if paragraph.startswith("# ") else ""
+        paragraph = paragraph.removeprefix("# ")
         label, colon, speech = paragraph.partition(": ")
         label, speech = (label + ":", " " + speech) if colon else ("", paragraph)
         half = len(speech) // 2
@@ -78,7 +80,7 @@ def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
         runs = runs.replace(
             "*", '</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t xml:space="preserve">'
         )
-        body += f"<w:p>{run(label, bold=True) if label else ''}{runs}</w:p>"
+        body += f"<w:p>{style}{run(label, bold=True) if label else ''}{runs}</w:p>"
     parts = {
         "[Content_Types].xml": f'<Types xmlns="{_PACKAGE}/content-types">'
         f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -88,7 +90,10 @@ def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
         "_rels/.rels": f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship Id="rId1" '
         f'Target="word/document.xml" Type="{_RELATION}/officeDocument"/></Relationships>',
         "word/_rels/document.xml.rels": f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship '
-        f'Id="rId2" Target="footnotes.xml" Type="{_RELATION}/footnotes"/></Relationships>',
+        f'Id="rId2" Target="footnotes.xml" Type="{_RELATION}/footnotes"/><Relationship Id="rId3" '
+        f'Target="styles.xml" Type="{_RELATION}/styles"/></Relationships>',
+        "word/styles.xml": f'<w:styles {_WORD}><w:style w:type="paragraph" w:styleId="Heading1">'
+        '<w:name w:val="heading 1"/></w:style></w:styles>',
         "word/document.xml": f"<w:document {_WORD}><w:body>{body}</w:body></w:document>",
         "word/footnotes.xml": f"<w:footnotes {_WORD}>"
         f'<w:footnote w:id="1"><w:p>{run(footnote)}</w:p></w:footnote></w:footnotes>',
@@ -128,6 +133,28 @@ def test_a_word_document_that_unpacks_to_too_much_is_refused(monkeypatch):
         parse_bytes("bomb.docx", _docx(["Mara Lindqvist: " + "glass " * 500]))
 
 
+def test_a_word_heading_is_no_speaker_and_an_otter_export_keeps_its_speakers():
+    t, found = answers(
+        "talk.docx", _docx(["# Glassblowing: An Interview", "Question: Why?", "Mara Lindqvist: So."])
+    )
+    assert t.title == "Glassblowing: An Interview" and t.speakers == ["Mara Lindqvist"]
+    turns = [
+        "Speaker 1  0:02",
+        "Why?",
+        "Mara Lindqvist  0:10",
+        "Heat.",
+        "Speaker 1  0:31",
+        "And?",
+        "Mara Lindqvist  0:40",
+        "Art.",
+    ]
+    t, found = answers("otter.docx", _docx(turns))  # Word's text keeps one space of Otter's two
+    assert [(p.time, text) for p, (*_, text) in zip(t.paragraphs, found, strict=True)] == [
+        ("0:10", "Heat."),
+        ("0:40", "Art."),
+    ]
+
+
 def test_subtitles_take_their_speakers_from_voices_or_labels_and_never_quote_a_time():
     for name in ("glassblower.vtt", "glassblower.srt"):
         t, found = answers(name)
@@ -162,6 +189,51 @@ def test_a_time_written_before_a_turn_is_when_its_paragraphs_are_spoken():
     ]
 
 
+def test_captions_as_zoom_and_youtube_write_them():
+    zoom = "WEBVTT\n\n"
+    cues = [
+        ("Jane Doe", "Thanks for joining. What got you"),
+        ("Jane Doe", "started in glassblowing?"),
+        ("Mara Lindqvist", "My grandfather. I was six"),
+        ("Mara Lindqvist", "when I first held a pipe."),
+        ("Jane Doe", "And now?"),
+        ("Mara Lindqvist", "Now I teach."),
+    ]
+    for i, (name, said) in enumerate(cues):  # every cue names its speaker again
+        zoom += f"{i + 1}\n00:00:0{i}.000 --> 00:00:0{i + 1}.000\n{name}: {said}\n\n"
+    _, found = answers("zoom.vtt", zoom.encode())
+    assert [(question, text) for _, _, question, text in found] == [
+        (
+            "Thanks for joining. What got you started in glassblowing?",
+            "My grandfather. I was six when I first held a pipe.",
+        ),
+        ("And now?", "Now I teach."),
+    ]
+    rolling = (
+        "WEBVTT\n\n00:00:00.320 --> 00:00:02.310\n \n"
+        ">><00:00:00.480><c> so</c><00:00:00.799><c> why glass</c>\n\n"
+        "00:00:02.310 --> 00:00:02.320\n>> so why glass\n \n\n"
+        "00:00:02.320 --> 00:00:04.950\n>> so why glass\n>><00:00:02.639><c> because it is warm</c>\n\n"
+        "00:00:04.950 --> 00:00:04.960\n>> because it is warm\n \n"
+    )
+    _, found = answers("youtube.vtt", rolling.encode())
+    assert [text for *_, text in found] == ["so why glass", "because it is warm"]
+
+
+def test_voices_are_named_as_labels_are():
+    for host, guest, named in (
+        ("1", "2", "Speaker 2"),
+        ("jane", "mara", "Mara"),
+        ("Host", "Mara L.", "Mara L."),
+    ):
+        vtt = "WEBVTT\n\n"
+        said = ((host, "Why?"), (guest, "It is warm."), (host, "And?"), (guest, "I love it."))
+        for i, (voice, words) in enumerate(said):
+            vtt += f"00:00:0{i}.000 --> 00:00:0{i + 1}.000\n<v {voice}>{words}\n\n"
+        _, found = answers("talk.vtt", vtt.encode())
+        assert found == [(named, 1, "Why?", "It is warm."), (named, 2, "And?", "I love it.")], (host, guest)
+
+
 def test_captions_said_twice_in_two_voices_in_brackets_or_with_a_less_than_sign_are_all_kept():
     vtt = (
         "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Host>No?\n\n"
@@ -190,6 +262,20 @@ def test_no_time_is_taken_from_front_matter_or_lent_to_unlabelled_text_and_a_ran
     ]
     ranged = "Host (00:00:01 - 00:00:04):\nWhy?\n\nMara Lindqvist (00:00:05 - 00:00:12):\nBecause.\n"
     assert [p.time for p in answers("talk.txt", ranged.encode())[0].paragraphs] == ["00:00:05"]
+
+
+def test_times_in_a_label_and_after_it_are_cited_not_quoted():
+    ranged = "Jane Doe (00:00:01 - 00:00:04):\nWhy?\n\nMara Lindqvist (00:00:05 - 00:00:12):\nBecause.\n\n"
+    ranged += "Jane Doe (00:00:13 - 00:00:15):\nWhen?\n\nMara Lindqvist (00:00:16 - 00:00:20):\nAt six.\n"
+    t, found = answers("talk.txt", ranged.encode())
+    assert t.questions == 2 and [p.time for p in t.paragraphs] == ["00:00:05", "00:00:16"]
+    for after in ("Mara Lindqvist: [00:00:10] My grandfather.", "Mara Lindqvist [00:00:10]: My grandfather."):
+        t, found = answers("talk.txt", f"Question: Why?\n\n{after}\n".encode())
+        assert (t.paragraphs[0].time, found[0][:1], found[0][3]) == (
+            "00:00:10",
+            ("Mara Lindqvist",),
+            "My grandfather.",
+        )
 
 
 def test_rolling_captions_are_read_once_and_a_time_without_label_is_not_speech():
@@ -311,6 +397,21 @@ def test_speaker_labels_atop_every_page_are_kept_and_so_is_a_number_in_the_speec
         ("00:03:05", "Day 3 went well."),
         ("00:03:12", "The total was 1200 and every one was sold."),
     ]
+
+
+def test_running_headers_go_however_they_look_and_speech_stays_however_often_it_recurs():
+    header = "Oral History Project: Mara Lindqvist"  # shaped like a label, on every page
+    asked = ["Interviewer: And the furnace, how hot", "was it, and how big, and how old", "was it then?"]
+    pages = [
+        [header, "", *asked, "", "Mara Lindqvist: Yes.", "", *asked, "", "Mara Lindqvist: Yes."]
+        + ([] if n == 3 else ["", f"{n}"])
+        for n in (1, 2, 3)
+    ]
+    t, found = answers("talk.pdf", _typed_pdf(pages))
+    assert t.questions == 6 and t.speakers == ["Mara Lindqvist"]
+    assert [text for *_, text in found] == ["Yes."] * 6
+    with_digits = [["Mara Lindqvist: I counted.", "", "9" * 5000]]  # no page number, no crash
+    assert answers("count.pdf", _typed_pdf(with_digits))[1][0][3].endswith("9" * 5000)
 
 
 def test_the_lines_of_a_pdf_paragraph_are_one_paragraph_with_or_without_gaps_between_paragraphs():

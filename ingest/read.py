@@ -7,16 +7,18 @@ import io
 import itertools
 import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import mammoth
 import yaml
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from ingest.document import Document, title_from_filename
 from ingest.errors import InputFileError, NotATranscriptError
 from ingest.pdf import read_pdf_text
 from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
+from ingest.transcript import label_at
 
 SUPPORTED_SUFFIXES = (
     ".txt",
@@ -32,6 +34,8 @@ SUPPORTED_SUFFIXES = (
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a Word document is a ZIP archive: what it may unpack to
 
+_COLUMN_HEADS = {"speaker", "name", "who", "person", "participant"}
+_TIME_CELL = re.compile(r"[\[(]?\d{1,3}:\d\d(?::\d\d)?(?:[.,]\d+)?[\])]?")
 _HEADING = "\ue000"  # marks where a heading starts while the page's text is put together
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 
@@ -197,9 +201,49 @@ def _docx_as_html(source: str, data: bytes) -> BeautifulSoup:
             notes.decompose()
     for line_break in soup.find_all("br"):
         line_break.replace_with("\n")
+    for table in soup.find_all("table"):
+        _table_as_turns(soup, table)
     if not soup.get_text().strip():
         raise NotATranscriptError(source, "the Word document has no text in it; there is nothing to ingest.")
     return soup
+
+
+def _table_as_turns(soup: BeautifulSoup, table: Tag) -> None:
+    """A transcript laid out as a table (speaker | speech, or time | speaker | speech) as the
+    paragraphs of its turns, "[00:01:05] Mara Lindqvist: …", so that its speakers are found. A
+    table is one when a column holds names, one of them on two rows or more, and the cells after
+    it read as sentences in half the rows at least; other tables stay as they are."""
+    rows = [tr.find_all(("td", "th"), recursive=False) for tr in table.find_all("tr")]
+    rows = [cells for cells in rows if len(cells) >= 2 and not all(c.name == "th" for c in cells)]
+    texts = [[c.get_text(" ", strip=True) for c in cells] for cells in rows]
+    if texts and _COLUMN_HEADS & {cell.lower() for cell in texts[0]}:  # "Time | Speaker | Text"
+        rows, texts = rows[1:], texts[1:]
+
+    def names(column: int) -> list[str]:
+        return [t[column] for t in texts if column < len(t) and len(t[column].split()) <= 6]
+
+    for column in range(max((len(t) for t in texts), default=0) - 1):
+        found = names(column)
+        labels = [label_at(f"{name}: …") for name in found]
+        said = [" ".join(t[column + 1 :]) for t in texts]
+        spoken = sum(bool(re.search(r"[.?!…]", words)) for words in said) >= len(said) / 2
+        if len(found) == len(texts) >= 3 and all(labels) and max(Counter(found).values()) >= 2 and spoken:
+            break
+    else:
+        return
+    turns = []
+    for cells, text in zip(rows, texts, strict=True):
+        time = next((t for t in text[:column] if _TIME_CELL.fullmatch(t)), None)
+        speech = [p.get_text(" ", strip=True) for c in cells[column + 1 :] for p in c.find_all("p") or [c]]
+        speech = [s for s in speech if s] or [""]
+        opening = f"[{time.strip('[]()')}] " if time else ""
+        turns += [f"{opening}{text[column]}: {speech[0]}", *speech[1:]]
+    replacement = soup.new_tag("div")
+    for turn in turns:
+        paragraph = soup.new_tag("p")
+        paragraph.string = turn
+        replacement.append(paragraph)
+    table.replace_with(replacement)
 
 
 def _read_html(source: str, soup: BeautifulSoup) -> Document:

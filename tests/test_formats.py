@@ -59,10 +59,15 @@ _PART = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 _RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
+def _tables(body: str) -> str:
+    return re.sub(r"(?:<w:tr>.*?</w:tr>)+", lambda rows: f"<w:tbl>{rows.group()}</w:tbl>", body)
+
+
 def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
     """A Word document as Word writes one, at its smallest: each paragraph's speaker label in a
     bold run of its own, the speech in two more runs (Word splits runs anywhere), a line break
-    for each newline, and where a paragraph has a "*", a reference to ``footnote``."""
+    for each newline, and where a paragraph has a "*", a reference to ``footnote``. A paragraph
+    that starts with "# " is a heading; one with " | " is a table row, its cells apart."""
 
     def run(text: str, bold: bool = False) -> str:
         style = "<w:rPr><w:b/></w:rPr>" if bold else ""
@@ -71,6 +76,10 @@ def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
 
     body = ""
     for paragraph in paragraphs:
+        if " | " in paragraph:
+            cells = "".join(f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in paragraph.split(" | "))
+            body += f"<w:tr>{cells}</w:tr>"
+            continue
         style = '<w:pPr><w:pStyle w:val="Heading1"/></w:pPr>' if paragraph.startswith("# ") else ""
         paragraph = paragraph.removeprefix("# ")
         label, colon, speech = paragraph.partition(": ")
@@ -94,7 +103,7 @@ def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
         f'Target="styles.xml" Type="{_RELATION}/styles"/></Relationships>',
         "word/styles.xml": f'<w:styles {_WORD}><w:style w:type="paragraph" w:styleId="Heading1">'
         '<w:name w:val="heading 1"/></w:style></w:styles>',
-        "word/document.xml": f"<w:document {_WORD}><w:body>{body}</w:body></w:document>",
+        "word/document.xml": f"<w:document {_WORD}><w:body>{_tables(body)}</w:body></w:document>",
         "word/footnotes.xml": f"<w:footnotes {_WORD}>"
         f'<w:footnote w:id="1"><w:p>{run(footnote)}</w:p></w:footnote></w:footnotes>',
     }
@@ -152,6 +161,23 @@ def test_a_word_heading_is_no_speaker_and_an_otter_export_keeps_its_speakers():
     assert [(p.time, text) for p, (*_, text) in zip(t.paragraphs, found, strict=True)] == [
         ("0:10", "Heat."),
         ("0:40", "Art."),
+    ]
+
+
+def test_a_transcript_laid_out_as_a_table_in_word_has_its_speakers_and_times():
+    rows = [
+        "Time | Speaker | Words",
+        "00:00:01 | Interviewer | How did you start?",
+        "00:00:05 | Mara Lindqvist | At sixteen.",
+        "00:00:20 | Interviewer | And now?",
+        "00:00:25 | Mara Lindqvist | I teach.",
+    ]
+    prices = ["Prices:", "Glass | 5 dollars", "Pipe | 6 dollars", "Glass | 7 dollars"]  # names, but no speech
+    t, found = answers("table.docx", _docx(["An interview", *prices, "Recorded in May.", *rows]))
+    assert t.speakers == ["Mara Lindqvist"]
+    assert [(p.time, *found_one) for p, found_one in zip(t.paragraphs, found, strict=True)] == [
+        ("00:00:05", "Mara Lindqvist", 1, "How did you start?", "At sixteen."),
+        ("00:00:25", "Mara Lindqvist", 2, "And now?", "I teach."),
     ]
 
 

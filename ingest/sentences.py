@@ -10,6 +10,10 @@ import pysbd
 
 logger = logging.getLogger(__name__)
 _LONE_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
+_ENDS_SENTENCE = re.compile(r"[.?!…]")
+# Speech with no sentence end at all (automatic captions) is cut into runs of this many words, so
+# that a quote can be windowed and a run highlighted rather than a whole passage.
+UNPUNCTUATED_RUN = 20
 
 
 @lru_cache(maxsize=1)
@@ -22,8 +26,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
     pysbd finds the boundaries; the spans are located in ``text`` itself so that
     ``text[start:end]`` is always verbatim. Text pysbd cannot place stays in the
-    previous span rather than being lost.
+    previous span rather than being lost. Text with no sentence end at all, and more than two
+    runs of :data:`UNPUNCTUATED_RUN` words, is cut into such runs.
     """
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    if not _ENDS_SENTENCE.search(text) and len(words) > 2 * UNPUNCTUATED_RUN:
+        runs = [words[i : i + UNPUNCTUATED_RUN] for i in range(0, len(words), UNPUNCTUATED_RUN)]
+        return [(run[0][0], run[-1][1]) for run in runs]
     # pysbd ends a sentence at every line break, and hard-wrapped transcripts break lines
     # mid-sentence. A lone line break becomes a space: same length, so the spans found in the
     # flattened text slice ``text`` too.

@@ -60,3 +60,13 @@ def test_a_line_break_in_hard_wrapped_text_does_not_end_a_sentence():
         "What I’m\nconveying is there are lots of ideas.",
         "We welcome those.",
     ]
+
+
+def test_speech_without_a_single_sentence_end_is_cut_into_runs_of_words():
+    captions = " ".join(f"word{i}" for i in range(95))  # automatic captions: no full stop anywhere
+    spans = sentence_spans(captions)
+    assert [captions[s:e].split()[0] for s, e in spans] == ["word0", "word20", "word40", "word60", "word80"]
+    assert " ".join(captions[s:e] for s, e in spans) == captions
+    long_sentence = " ".join(["and then we went on"] * 20) + "."  # one sentence, however long, stays one
+    assert sentence_spans(long_sentence) == [(0, len(long_sentence))]
+    assert sentence_spans("no stop here but few words") == [(0, 26)]

@@ -489,3 +489,22 @@ def test_a_folder_of_pdf_and_subtitles_is_ingested_and_quoted_verbatim(make_bot,
     assert answer.quotes[0].passage.question == "How did you start working with glass?"
     assert "He let me gather glass from the furnace" in answer.quotes[0].text
     assert answer.to_dict()["quotes"][0]["citation"]["time"] == "00:00:04"  # its turn's first cue
+
+
+def test_automatic_captions_are_quoted_in_runs_of_words_with_one_highlighted(make_bot, tmp_path):
+    said = [
+        "so we went down to the harbour that morning and the boats were all out already",
+        "my uncle kept the furnace going all night because the glass has to stay hot",
+        "the sand comes from a quarry up north where it is very pure and white",
+        "we sold the bowls at the market on saturdays and the tourists loved the blue ones",
+        "in winter the workshop was the warmest place in the whole village so everyone came",
+        "nobody ever wants to learn the slow part which is letting the glass cool down",
+    ] * 3
+    path = tmp_path / "captions.vtt"
+    path.write_bytes(_cues(said, seconds=4))
+    bot = make_bot()
+    bot.ingest([path])
+    best = bot.ask("Where does the sand come from?").quotes[0]
+    assert len(best.text.split()) <= 90 and "[…]" in best.text
+    highlighted = " ".join(best.highlight)
+    assert "sand comes from a quarry up north" in highlighted and len(highlighted.split()) <= 40

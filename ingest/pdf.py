@@ -90,10 +90,10 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Pages without their running headers and footers: one of the first two or last two blocks
     of lines on a page (set apart by gaps, each no more than two lines) when each of its lines,
     numbers aside, stands so on at least half of the pages (both of two), or is a page number. A
-    running line has a number or three words ("Yes." may begin two pages), and one that opens with
-    a speaker's label ("Oral History Project: Mara Lindqvist") must stand so word for word on four
-    in five of three or more pages and end in no full stop: pages may begin with "Interviewer
-    (00:03:02):" or "A. Yes.", and one question may differ from another in a number only."""
+    line of one or two words ("DRAFT") or one that opens with a speaker's label ("Oral History
+    Project: Mara Lindqvist") must stand so word for word on four pages in five, three at least,
+    and end in no full stop: pages may begin with "Yes.", "A. Yes." or "Interviewer (00:03:02):",
+    and one question may differ from another in a number only."""
 
     def shape(line: str) -> str:
         return re.sub(r"\d+", "#", line.lower())
@@ -122,9 +122,9 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     def running(line: str) -> bool:
         if page_number(line):
             return True
-        if len(line.split()) < 3 and not re.search(r"\d", line):  # "Yes." atop two pages is speech
-            return False
-        if label_at(line):  # "Interviewer (00:03:02):" or "A. Yes." atop many pages
+        if label_at(line) or (len(line.split()) < 3 and not re.search(r"\d", line)):
+            # "A. Yes." or "Yes." may recur atop pages: a header only word for word, on four
+            # pages in five, without a full stop ("Oral History Project: Mara Lindqvist", "DRAFT")
             return len(pages) >= 3 and same[line] >= 0.8 * len(pages) and not line.endswith((".", "?", "!"))
         return repeated[shape(line)] >= often
 

@@ -34,8 +34,10 @@ SUPPORTED_SUFFIXES = (
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a Word document is a ZIP archive: what it may unpack to
 
+_TIMED_LINE = re.compile(r"\s*(\S.*?)[ \t\xa0]{2,}(\d{1,3}:\d\d(?::\d\d)?)\s*")
 _COLUMN_HEADS = {"speaker", "name", "who", "person", "participant"}
-_TIME_CELL = re.compile(r"[\[(]?\d{1,3}:\d\d(?::\d\d)?(?:[.,]\d+)?[\])]?")
+# A cell that holds a time or a span of time, "00:00:02" or "[00:00:02 - 00:00:09]": its start.
+_TIME_CELL = re.compile(r"[\[(]?(\d{1,3}:\d\d(?::\d\d)?)(?:[.,]\d+)?(?:\s*[-–—]\s*[\d:.,]+)?[\])]?")
 _HEADING = "\ue000"  # marks where a heading starts while the page's text is put together
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 
@@ -209,41 +211,58 @@ def _docx_as_html(source: str, data: bytes) -> BeautifulSoup:
 
 
 def _table_as_turns(soup: BeautifulSoup, table: Tag) -> None:
-    """A transcript laid out as a table (speaker | speech, or time | speaker | speech) as the
-    paragraphs of its turns, "[00:01:05] Mara Lindqvist: …", so that its speakers are found. A
-    table is one when a column holds names, one of them on two rows or more, and the cells after
-    it read as sentences in half the rows at least; other tables stay as they are."""
+    """A transcript laid out as a table (speaker | speech, time | speaker | speech or speaker |
+    time | speech) as the paragraphs of its turns, "[00:01:05] Mara Lindqvist: …", so that its
+    speakers are found. A table is one when a column holds names, one of them on two rows or
+    more, and the cells after it read as sentences in half the rows at least; other tables stay
+    as they are. A row of one cell ("Part two") is a paragraph of its own."""
     rows = [tr.find_all(("td", "th"), recursive=False) for tr in table.find_all("tr")]
-    rows = [cells for cells in rows if len(cells) >= 2 and not all(c.name == "th" for c in cells)]
-    texts = [[c.get_text(" ", strip=True) for c in cells] for cells in rows]
-    if texts and _COLUMN_HEADS & {cell.lower() for cell in texts[0]}:  # "Time | Speaker | Text"
-        rows, texts = rows[1:], texts[1:]
-
-    def names(column: int) -> list[str]:
-        return [t[column] for t in texts if column < len(t) and len(t[column].split()) <= 6]
-
-    for column in range(max((len(t) for t in texts), default=0) - 1):
-        found = names(column)
-        labels = [label_at(f"{name}: …") for name in found]
-        said = [" ".join(t[column + 1 :]) for t in texts]
+    rows = [cells for cells in rows if cells and not all(c.name == "th" for c in cells)]
+    texts = [[_cell_paragraphs(c) for c in cells] for cells in rows]
+    if texts and _COLUMN_HEADS & {" ".join(cell).lower() for cell in texts[0]}:  # "Time | Speaker | Text"
+        texts = texts[1:]
+    turns = [t for t in texts if len(t) >= 2]
+    for column in range(max((len(t) for t in turns), default=0) - 1):
+        found = [
+            " ".join(t[column]) for t in turns if column < len(t) and len(" ".join(t[column]).split()) <= 6
+        ]
+        said = [" ".join(" ".join(cell) for cell in t[column + 1 :]) for t in turns]
         spoken = sum(bool(re.search(r"[.?!…]", words)) for words in said) >= len(said) / 2
-        if len(found) == len(texts) >= 3 and all(labels) and max(Counter(found).values()) >= 2 and spoken:
+        named = all(label_at(f"{name}: …") for name in found)
+        if len(found) == len(turns) >= 3 and named and max(Counter(found).values()) >= 2 and spoken:
             break
     else:
         return
-    turns = []
-    for cells, text in zip(rows, texts, strict=True):
-        time = next((t for t in text[:column] if _TIME_CELL.fullmatch(t)), None)
-        speech = [p.get_text(" ", strip=True) for c in cells[column + 1 :] for p in c.find_all("p") or [c]]
-        speech = [s for s in speech if s] or [""]
-        opening = f"[{time.strip('[]()')}] " if time else ""
-        turns += [f"{opening}{text[column]}: {speech[0]}", *speech[1:]]
+    paragraphs = []
+    for row in texts:
+        if len(row) < 2:
+            paragraphs += [p for cell in row for p in cell]
+            continue
+        others = [cell for k, cell in enumerate(row) if k != column]
+        time = next((cell for cell in others if len(cell) == 1 and _TIME_CELL.fullmatch(cell[0])), None)
+        speech = [p for cell in others if cell is not time for p in cell] or [""]
+        opening = f"[{_TIME_CELL.fullmatch(time[0]).group(1)}] " if time else ""  # type: ignore[union-attr]
+        paragraphs += [f"{opening}{' '.join(row[column])}: {speech[0]}", *speech[1:]]
     replacement = soup.new_tag("div")
-    for turn in turns:
+    for text in paragraphs:
         paragraph = soup.new_tag("p")
-        paragraph.string = turn
+        paragraph.string = text
         replacement.append(paragraph)
     table.replace_with(replacement)
+
+
+def _cell_paragraphs(cell: Tag) -> list[str]:
+    """The text of each paragraph, list item or heading in a table cell (the whole cell if none)."""
+    blocks = cell.find_all(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6")) or [cell]
+    found = [" ".join(b.get_text(" ").split()) for b in blocks if not b.find(("p", "li"))]
+    return [text for text in found if text]
+
+
+def _collapsed(line: str) -> str:
+    """The line with its runs of white space as one space, but for the two before a time that ends
+    a line of its own: Otter's label ("Linda Park  0:07") is told from speech by them."""
+    timed = _TIMED_LINE.fullmatch(line)
+    return f"{' '.join(timed.group(1).split())}  {timed.group(2)}" if timed else " ".join(line.split())
 
 
 def _read_html(source: str, soup: BeautifulSoup) -> Document:
@@ -260,8 +279,9 @@ def _read_html(source: str, soup: BeautifulSoup) -> Document:
     for cell in soup.find_all(("td", "th")):  # cells of a row are apart, never run together
         cell.insert_after(" ")
     for heading in soup.find_all(("h1", "h2", "h3", "h4", "h5", "h6")):
-        heading.insert(0, _HEADING)
-    lines = [" ".join(line.split()) for line in soup.get_text().split("\n")]
+        if heading.get_text(strip=True):
+            heading.insert(0, _HEADING)
+    lines = [_collapsed(line) for line in soup.get_text().split("\n")]
     marked = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
     pieces = marked.split(_HEADING)
     starts = list(itertools.accumulate(len(piece) for piece in pieces[:-1]))

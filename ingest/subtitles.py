@@ -25,6 +25,7 @@ _ENDS_SENTENCE = re.compile(r"[.?!…][\"'”’)\]]*$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]+)*\s+([^>]+)>")  # WebVTT's voice span: "<v Mara Lindqvist>"
 # Styling, voice and word-timing tags ("<i>", "<c.yellow>", "<v Host>", "<00:00:04.160>"), and
 # SubRip's "<font color=…>"; a "<" of the speech ("< 5 dollars") is kept.
+_WORD_TIME = re.compile(r"<(?:\d+:)?\d\d:\d\d[.,]\d{3}>")  # "<00:00:04.160>" before a word
 _TAG = re.compile(r"</?(?:[cibuv]|lang|ruby|rt|font)(?=[\s.>])[^>]*>|<(?:\d+:)?\d\d:\d\d[.,]\d{3}>")
 _TURN_MARK = re.compile(r"^(?:>>+|[-–—](?=\s))\s*")  # ">>" (broadcast captions), "- " (a new voice)
 _SOUND = re.compile(r"^(?:\[[^\]]*\]|\([^)]*\)|♪.*)$")  # "[Music]", "(APPLAUSE)", "♪ la la ♪"
@@ -70,53 +71,56 @@ class _Said:
 
     cue: webvtt.Caption
     text: str
-    voice: str | None  # the WebVTT voice it is tagged with, as a speaker label
+    voice: str | None  # the WebVTT voice it is tagged with, as written
+    label: str | None  # that voice as a speaker label the transcript parser reads
     marked: bool  # opened by ">>" or "- ": a new speaker
 
 
 def _lines(captions: list[webvtt.Caption]) -> Iterator[_Said]:
+    # YouTube's automatic captions time each word, and roll: a cue's last line shows again,
+    # alone in a cue of a few milliseconds, then above the next new line.
+    rolling = any(_WORD_TIME.search(cue.raw_text) for cue in captions)
     before = ""  # the last line of the cue before
     for cue in captions:
         here = []
         for raw in cue.raw_text.split("\n"):
-            voice = _VOICE.search(raw)
+            found = _VOICE.search(raw)
+            voice = " ".join(found.group(1).split()) if found else None
             text = " ".join(html.unescape(_TAG.sub("", raw)).split())
             mark = _TURN_MARK.match(text)
             text = text[mark.end() :] if mark else text
             if text and not _SOUND.match(text):
-                here.append(_Said(cue, text, _voice_label(voice.group(1)) if voice else None, bool(mark)))
-        # Rolling captions show a cue's last line again: alone, in a cue of a few milliseconds, and
-        # then above the next new line.
+                here.append(_Said(cue, text, voice, _voice_label(voice) if voice else None, bool(mark)))
         brief = cue.end_time.in_milliseconds() - cue.start_time.in_milliseconds() < 50
         for i, said in enumerate(here):
-            if not (said.text == before and (brief or (i == 0 and len(here) > 1))):
+            if not (said.text == before and (brief or (rolling and i == 0 and len(here) > 1))):
                 yield said
         before = here[-1].text if here else before
 
 
 def _voice_label(voice: str) -> str | None:
     """A WebVTT voice as a speaker label the transcript parser reads: "mara" as "Mara", "1" as
-    "Speaker 1"; None for one it would not read as a name."""
-    voice = " ".join(voice.split())
-    for name in (voice, voice.title(), f"Speaker {voice}"):
+    "Speaker 1", "Host #1" as "Host 1"; None for one it would read as no name."""
+    plain = " ".join(re.sub(r"[^\w\s.'’()\[\]-]", " ", voice).split())
+    for name in (voice, voice.title(), f"Speaker {voice}", plain, plain.title()):
         found = label_at(f"{name}: …")
-        if found and found.name == name:
+        if found:
             return name
     return None
 
 
 def _paragraphs(captions: list[webvtt.Caption]) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
-    speaker: str | None = None  # as a label names them
+    speaking: str | None = None  # who speaks: a voice as written, or the name a label gives
     last: _Said | None = None
     for said in _lines(captions):
         text = said.text
         label = label_at(text)
-        if label and label.name == speaker and not said.marked:
+        if label and label.name == speaking and not said.marked:
             text, label = text[label.end :], None  # Zoom names the speaker again on every cue
-        new_turn = bool(said.marked or label or said.voice not in (None, speaker))
+        new_turn = bool(said.marked or label or said.voice not in (None, speaking))
         if new_turn:
-            speaker = label.name if label else said.voice
+            speaking = label.name if label else said.voice
         pause = timed_out = False
         if last and said.cue is not last.cue:
             pause = said.cue.start_in_seconds - last.cue.end_in_seconds >= PAUSE_SECONDS
@@ -126,7 +130,7 @@ def _paragraphs(captions: list[webvtt.Caption]) -> list[_Paragraph]:
             )
         if not paragraphs or new_turn or pause or timed_out:
             time, start = said.cue.start.split(".")[0], said.cue.start_in_seconds
-            voice = said.voice if new_turn and not label else None
+            voice = said.label if new_turn and not label else None
             paragraphs.append(_Paragraph(time, start, voice, timed_out=timed_out and not (new_turn or pause)))
         if text:
             paragraphs[-1].lines.append(text)

@@ -28,7 +28,7 @@ _LABEL = re.compile(
         [*_]{{0,2}}[^\S\n]*:[*_]{{0,2}}
         (?:[^\S\n]*[\[(]{_TIMESTAMP}[\])])?  # "Mara Lindqvist: [00:00:10] …"
         (?:[^\S\n]+(?=\S)|(?P<alone>[^\S\n]*(?:\n\s*|\Z)))
-      | (?P<timed>{_NAME})[^\S\n]+{_TIMESTAMP}[^\S\n]*(?:\n\s*|\Z)
+      | (?P<timed>{_NAME})[^\S\n]{{2,}}{_TIMESTAMP}[^\S\n]*(?:\n\s*|\Z)
     )
     """,
     re.VERBOSE,
@@ -350,10 +350,7 @@ def _label_shape(text: str, start: int, end: int) -> Label | None:
     """The label at ``start`` if something there has the shape of one and reads as a name."""
     m = _LABEL.match(text, start, end)
     name = " ".join((m.group("name") or m.group("timed")).split()) if m else ""
-    # Otter puts two spaces before the time ("Linda Park  0:07"); a Word export keeps one, and
-    # then the name must have two words: "Monday 9:00" is a time of day.
-    squeezed = m and m.group("timed") and not re.search(r"\s\s", m.group(0).strip())
-    if not m or not _looks_like_name(name) or (squeezed and " " not in name):
+    if not m or not _looks_like_name(name):
         bare = _BARE_LABEL.match(text, start, end)
         return Label(bare.group("bare"), bare.end(), heading=False) if bare else None
     role = m.group("role")
@@ -396,12 +393,16 @@ def _strip_label(text: str, p: Paragraph) -> str:
 
 def _turns(text: str, paragraphs: list[Paragraph], headings: frozenset[int] = frozenset()) -> list[Turn]:
     """The speaker turns. A heading ("Glassblowing: An Interview", "Part Two: The Workshop") opens
-    one only with a label that opens other paragraphs too (pages mark up "Q: …" as a heading);
-    else it is no one's speech, and before the first turn it may give the title."""
+    one only with a label that opens other paragraphs too, or two headings (pages mark up "Q: …"
+    as a heading, and Word users set labels in a heading style); else it is no one's speech, and
+    before the first turn it may give the title."""
     labels = [_label_at(text, p) for p in paragraphs]
+    headed = Counter(
+        label.name for p, label in zip(paragraphs, labels, strict=True) if label and p.start in headings
+    )
     outside = {
         label.name for p, label in zip(paragraphs, labels, strict=True) if label and p.start not in headings
-    }
+    } | {name for name, n in headed.items() if n >= 2}
     labels = [
         None if p.start in headings and label and label.name not in outside else label
         for p, label in zip(paragraphs, labels, strict=True)

@@ -76,8 +76,10 @@ def _docx(paragraphs: list[str], footnote: str = "") -> bytes:
 
     body = ""
     for paragraph in paragraphs:
-        if " | " in paragraph:
-            cells = "".join(f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in paragraph.split(" | "))
+        if " | " in paragraph or paragraph.endswith(" |"):  # "one cell |": a row of one cell
+            cells = "".join(
+                f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in paragraph.removesuffix(" |").split(" | ")
+            )
             body += f"<w:tr>{cells}</w:tr>"
             continue
         style = '<w:pPr><w:pStyle w:val="Heading1"/></w:pPr>' if paragraph.startswith("# ") else ""
@@ -308,7 +310,7 @@ def test_rolling_captions_are_read_once_and_a_time_without_label_is_not_speech()
     rolling = (
         "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nwe keep the furnace hot\n\n"
         "00:00:03.000 --> 00:00:03.010\nwe keep the furnace hot\n\n"
-        "00:00:03.010 --> 00:00:05.000\nwe keep the furnace hot\nall season long\n\n"
+        "00:00:03.010 --> 00:00:05.000\nwe keep the furnace hot\nall<00:00:04.000><c> season long</c>\n\n"
         "00:00:09.000 --> 00:00:10.000\n[Music]\n\n"
         "00:00:11.000 --> 00:00:12.000\n>> and in august we rest\n"
     )
@@ -508,3 +510,63 @@ def test_automatic_captions_are_quoted_in_runs_of_words_with_one_highlighted(mak
     assert len(best.text.split()) <= 90 and "[…]" in best.text
     highlighted = " ".join(best.highlight)
     assert "sand comes from a quarry up north" in highlighted and len(highlighted.split()) <= 40
+
+
+def test_headings_blank_or_holding_every_label_lose_no_words():
+    page = "<p>Interviewer: Why?</p><p>Mara Lindqvist: Warmth.</p><h2> </h2><p>And home.</p>"
+    page += "<p>Interviewer: Then?</p><p>Mara Lindqvist: School.</p>"
+    _, found = answers("talk.html", page.encode())
+    assert [text for *_, text in found] == ["Warmth.", "And home.", "School."]
+    styled = [
+        "# Interviewer:",
+        "Why?",
+        "# Mara Lindqvist:",
+        "Warmth.",
+        "# Interviewer:",
+        "Then?",
+        "# Mara Lindqvist:",
+        "School.",
+    ]
+    t, found = answers("talk.docx", _docx(styled))  # every label set in a heading style
+    assert t.speakers == ["Mara Lindqvist"] and [text for *_, text in found] == ["Warmth.", "School."]
+
+
+def test_a_table_reads_its_times_wherever_they_stand_and_keeps_every_line():
+    rows = [
+        "Interviewer | 00:00:01 - 00:00:04 | How did you start?",
+        "Mara Lindqvist | 00:00:05 - 00:00:19 | At sixteen. I swept floors.",
+        "[Part two, recorded a day later.] |",
+        "Interviewer | 00:00:20 | And now?",
+        "Mara Lindqvist | 00:00:25 | I teach.",
+    ]
+    t, found = answers("table.docx", _docx(rows))
+    assert [(p.time, text) for p, (*_, text) in zip(t.paragraphs, found, strict=True)] == [
+        ("00:00:05", "At sixteen. I swept floors."),
+        ("00:00:05", "[Part two, recorded a day later.]"),
+        ("00:00:25", "I teach."),
+    ]
+
+
+def test_voices_of_any_spelling_and_replies_that_echo_are_kept_apart():
+    said = (
+        ("Jane Doe [host]", "Thank you."),
+        ("Guest #1", "Thank you.\n<v Guest #1>Glad to be here."),
+        ("Jane Doe [host]", "Why?"),
+        ("Guest #1", "Art."),
+    )
+    vtt = "WEBVTT\n\n" + "".join(
+        f"00:00:0{i}.000 --> 00:00:0{i + 1}.000\n<v {voice}>{words}\n\n"
+        for i, (voice, words) in enumerate(said)
+    )
+    t, found = answers("talk.vtt", vtt.encode())
+    assert [(speaker, text) for speaker, _, _, text in found] == [
+        ("Guest 1", "Thank you. Glad to be here."),
+        ("Guest 1", "Art."),
+    ]
+    schedule = "Mara Lindqvist: The day went:\n\nOpening Remarks 9:00\n\nand we were late.\n"
+    t, found = answers("talk.txt", schedule.encode())  # one space before a time: no label, no time
+    assert [(p.time, text) for p, (*_, text) in zip(t.paragraphs, found, strict=True)] == [
+        (None, "The day went:"),
+        (None, "Opening Remarks 9:00"),
+        (None, "and we were late."),
+    ]

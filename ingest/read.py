@@ -39,6 +39,7 @@ _COLUMN_HEADS = {"speaker", "name", "who", "person", "participant"}
 # A cell that holds a time or a span of time, "00:00:02" or "[00:00:02 - 00:00:09]": its start.
 _TIME_CELL = re.compile(r"[\[(]?(\d{1,3}:\d\d(?::\d\d)?)(?:[.,]\d+)?(?:\s*[-–—]\s*[\d:.,]+)?[\])]?")
 _HEADING = "\ue000"  # marks where a heading starts while the page's text is put together
+_SPACES = re.compile(r"\s*")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 
 
@@ -289,5 +290,5 @@ def _read_html(source: str, soup: BeautifulSoup) -> Document:
     canonical = soup.find("link", rel="canonical")
     href = canonical.get("href") if canonical else None
     url = href if isinstance(href, str) else None
-    headings = tuple(start + len(body[start:]) - len(body[start:].lstrip()) for start in starts)
+    headings = tuple(_SPACES.match(body, start).end() for start in starts)  # type: ignore[union-attr]
     return Document(source=source, text=body, title=title or None, url=url or None, headings=headings)

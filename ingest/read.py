@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup, Tag
 from ingest.document import Document, title_from_filename
 from ingest.errors import InputFileError, NotATranscriptError
 from ingest.pdf import read_pdf_text
+from ingest.sentences import SENTENCE_END
 from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
 from ingest.transcript import label_at
 
@@ -228,7 +229,7 @@ def _table_as_turns(soup: BeautifulSoup, table: Tag) -> None:
             " ".join(t[column]) for t in turns if column < len(t) and len(" ".join(t[column]).split()) <= 6
         ]
         said = [" ".join(" ".join(cell) for cell in t[column + 1 :]) for t in turns]
-        spoken = sum(bool(re.search(r"[.?!…]", words)) for words in said) >= len(said) / 2
+        spoken = sum(bool(SENTENCE_END.search(words)) for words in said) >= len(said) / 2
         named = all(label_at(f"{name}: …") for name in found)
         if len(found) == len(turns) >= 3 and named and max(Counter(found).values()) >= 2 and spoken:
             break

@@ -10,7 +10,7 @@ import pysbd
 
 logger = logging.getLogger(__name__)
 _LONE_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
-_ENDS_SENTENCE = re.compile(r"[.?!…]")
+SENTENCE_END = re.compile(r"[.?!…]")  # a text without one has no sentences to cut on
 # Speech with no sentence end at all (automatic captions) is cut into runs of this many words, so
 # that a quote can be windowed and a run highlighted rather than a whole passage.
 UNPUNCTUATED_RUN = 20
@@ -30,7 +30,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     runs of :data:`UNPUNCTUATED_RUN` words, is cut into such runs.
     """
     words = [m.span() for m in re.finditer(r"\S+", text)]
-    if not _ENDS_SENTENCE.search(text) and len(words) > 2 * UNPUNCTUATED_RUN:
+    if not SENTENCE_END.search(text) and len(words) > 2 * UNPUNCTUATED_RUN:
         runs = [words[i : i + UNPUNCTUATED_RUN] for i in range(0, len(words), UNPUNCTUATED_RUN)]
         return [(run[0][0], run[-1][1]) for run in runs]
     # pysbd ends a sentence at every line break, and hard-wrapped transcripts break lines

@@ -20,7 +20,7 @@ PAUSE_SECONDS = 3.0  # a silence this long between cues starts a new paragraph
 # A paragraph spoken for this long ends with its sentence, and at twice as long at any cue, so
 # that its time locates every passage in it (automatic captions have neither pauses nor stops).
 PARAGRAPH_SECONDS = 30
-_ENDS_SENTENCE = re.compile(r"[.?!…][\"'”’)\]]*$")
+_FINISHED_LINE = re.compile(r"[.?!…][\"'”’)\]]*$")
 
 _VOICE = re.compile(r"<v(?:\.[^\s>]+)*\s+([^>]+)>")  # WebVTT's voice span: "<v Mara Lindqvist>"
 # Styling, voice and word-timing tags ("<i>", "<c.yellow>", "<v Host>", "<00:00:04.160>"), and
@@ -126,7 +126,7 @@ def _paragraphs(captions: list[webvtt.Caption]) -> list[_Paragraph]:
             pause = said.cue.start_in_seconds - last.cue.end_in_seconds >= PAUSE_SECONDS
             spoken = said.cue.start_in_seconds - paragraphs[-1].start
             timed_out = spoken >= 2 * PARAGRAPH_SECONDS or (
-                spoken >= PARAGRAPH_SECONDS and bool(_ENDS_SENTENCE.search(last.text))
+                spoken >= PARAGRAPH_SECONDS and bool(_FINISHED_LINE.search(last.text))
             )
         if not paragraphs or new_turn or pause or timed_out:
             time, start = said.cue.start.split(".")[0], said.cue.start_in_seconds

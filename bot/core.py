@@ -186,18 +186,20 @@ class Bot:
         more) are then re-scored with their best sentence's similarity and the word-by-word match
         of their word pieces, and returned. A question that names speakers ("What did Lavrov say
         …") is answered from their passages only, unless ``speakers`` are given. A question
-        that may or may not follow up on the previous one is ranked both ways, and the more
-        confident reading is kept.
+        that may or may not follow up on the previous one is ranked both ways, each asking of the
+        speakers named before, and the more confident reading is kept.
         """
         if not len(self.store.derived()):
             return []
         query = self._query(question, history)
         ranked = self._ranked(query, sources, speakers, depth)
         if query.context_weight and not points_back(question, query.tokens):
-            # It names one or two things of its own, so it may be a new question rather than a
-            # follow-up ("When did the harbour reopen?"): keep the reading the transcripts answer
-            # more confidently.
-            alone = self._ranked(self._query(question, ()), sources, speakers, depth)
+            # It names things of its own, so it may be a new question rather than a follow-up
+            # ("When did the harbour reopen?", "What about vaccine passports?"): keep the reading
+            # the transcripts answer more confidently. Either way it asks of the speakers named
+            # before ("And in summer?" after "What did Lavrov say about bees?").
+            own = replace(self._query(question, ()), speakers=query.speakers)
+            alone = self._ranked(own, sources, speakers, depth)
             if alone and (not ranked or alone[0].score > ranked[0].score):
                 return alone
         return ranked

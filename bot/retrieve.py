@@ -218,26 +218,28 @@ _WORDS = re.compile(r"[a-z']+")
 
 
 def points_back(question: str, content_tokens: Sequence[str]) -> bool:
-    """Whether ``question`` surely leans on the conversation: it opens like a continuation ("And
-    what about …", "But …"), names nothing of its own ("Why?", "Tell me more"), or points back
-    with a pronoun while naming little ("Who first proposed them?")."""
+    """Whether ``question`` surely leans on the conversation: it names nothing of its own ("Why?",
+    "And how?", "Tell me more"), or points back with a pronoun while naming little ("Who first
+    proposed them?")."""
     lowered = " ".join(question.lower().split())
     n = _topic_count(content_tokens)
-    return lowered.startswith(_LEADS) or n == 0 or (n <= 3 and bool(set(_WORDS.findall(lowered)) & _ANAPHORA))
+    return n == 0 or (n <= 3 and bool(set(_WORDS.findall(lowered)) & _ANAPHORA))
 
 
 def followup_weight(question: str, content_tokens: Sequence[str], has_history: bool, weight: float) -> float:
     """How much of the previous question to blend into ``question`` (0 for a self-contained one).
 
-    A question that :func:`points_back` gets the full ``weight``. One that names only one or two
-    things may lean on the conversation too ("Which fields?"), with less weight for two; the bot
-    then also answers it on its own and keeps the more confident reading (see ``Bot.rank``). A
-    question that names its topic ("What did he say about sanctions?") or three or more things
-    of its own stands alone and is answered unaffected by the history.
+    A question that :func:`points_back` or opens like a continuation ("And what about …", "But
+    …") gets the full ``weight``. One that names only one or two things may lean on the
+    conversation too ("Which fields?"), with less weight for two. Unless it surely points back,
+    the bot then also answers it on its own and keeps the more confident reading (see
+    ``Bot.rank``): "What about vaccine passports?" after a question on sanctions changes the
+    subject. A question that names its topic ("What did he say about sanctions?") or three or
+    more things of its own stands alone and is answered unaffected by the history.
     """
     if not has_history:
         return 0.0
-    if points_back(question, content_tokens):
+    if points_back(question, content_tokens) or " ".join(question.lower().split()).startswith(_LEADS):
         return weight
     if "about" in _WORDS.findall(question.lower()):
         return 0.0

@@ -178,6 +178,18 @@ def test_a_short_question_is_read_the_way_the_transcripts_answer_it_best(bundled
     assert after_followup.follows == f"{history[0]} Which fields?"
 
 
+def test_a_question_opening_like_a_continuation_may_still_change_the_subject(bundled_bot):
+    earlier = ["What does Lavrov think about sanctions?"]
+    switched = bundled_bot.ask("What about vaccine passports?", history=earlier)
+    alone = bundled_bot.ask("What about vaccine passports?")
+    assert switched.follows is None
+    assert [q.to_dict(1) for q in switched.quotes] == [q.to_dict(1) for q in alone.quotes]
+    # ... and the follow-up after it follows vaccine passports alone, not sanctions too.
+    after = bundled_bot.ask("Who first proposed them?", history=[*earlier, "What about vaccine passports?"])
+    assert after.follows == "What about vaccine passports?"
+    assert all("sanction" not in q.text for q in after.quotes)
+
+
 def test_the_match_signal_meets_a_paraphrase_word_by_word(bundled_bot):
     # Neither "suffers" nor "most" is in the answer: "have been hit by the sanctions particularly hard".
     ranked = bundled_bot.rank("Who suffers most from sanctions?")

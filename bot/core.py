@@ -348,9 +348,10 @@ class Bot:
         s = self.settings
         passage, detail = candidate.passage, candidate.detail
         text = passage.text
-        if not detail.spans:
-            return Quote(passage, candidate.score, (text.strip(),), text)
         index = self.store.derived()
+        goes_on = index.paragraph_goes_on(passage)
+        if not detail.spans:
+            return Quote(passage, candidate.score, (text.strip(),), window_text(text, (), (), *goes_on))
         asked = index.asked_vectors(passage.id)
         restatement = (detail.vectors @ asked.T).max(axis=1) if len(asked) else None
         scores = sentence_scores(
@@ -363,7 +364,7 @@ class Bot:
         windows = quote_window(words, chosen, scores, s.quote_words, s.whole_words)
         spans = detail.spans
         highlight = tuple(text[spans[a][0] : spans[b][1]] for a, b in runs(chosen))
-        return Quote(passage, candidate.score, highlight, window_text(text, spans, windows))
+        return Quote(passage, candidate.score, highlight, window_text(text, spans, windows, *goes_on))
 
     def warm_up(self) -> None:
         """Load the model and open the store now rather than on the first question."""

@@ -176,18 +176,31 @@ def quote_window(
         keep.add(pick)
 
 
-def window_text(text: str, spans: Sequence[tuple[int, int]], windows: Sequence[tuple[int, int]]) -> str:
-    """The verbatim text of each (first, last) run of sentences, with ``[…]`` wherever text is left out."""
+def window_text(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    windows: Sequence[tuple[int, int]],
+    more_before: bool = False,
+    more_after: bool = False,
+) -> str:
+    """The verbatim text of each (first, last) run of sentences, with ``[…]`` wherever text is left
+    out: inside ``text``, and before or after it when its paragraph goes on (``more_before``,
+    ``more_after``), so that a quote is never taken for a whole paragraph."""
     if not spans or not windows or list(windows) == [(0, len(spans) - 1)]:
-        return text
-    pieces = []
-    pos = 0
-    for first, last in windows:
-        if text[pos : spans[first][0]].strip():
+        pieces = [text]
+    else:
+        pieces = []
+        pos = 0
+        for first, last in windows:
+            if text[pos : spans[first][0]].strip():
+                pieces.append(ELLIPSIS)
+            pieces.append(text[spans[first][0] : spans[last][1]])
+            pos = spans[last][1]
+        if text[pos:].strip():
             pieces.append(ELLIPSIS)
-        pieces.append(text[spans[first][0] : spans[last][1]])
-        pos = spans[last][1]
-    if text[pos:].strip():
+    if more_before and pieces[0] != ELLIPSIS:
+        pieces.insert(0, ELLIPSIS)
+    if more_after and pieces[-1] != ELLIPSIS:
         pieces.append(ELLIPSIS)
     return " ".join(pieces)
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import BUNDLED, FIXTURES, collapse
 
 from bot.filters import check_filters
-from bot.retrieve import coverage, verbatim_segments
+from bot.retrieve import ELLIPSIS, coverage, verbatim_segments
 from ingest.errors import EmptyQuestionError, QuotebotError, SourceNotFoundError, SpeakerNotFoundError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
@@ -188,6 +188,16 @@ def test_a_question_opening_like_a_continuation_may_still_change_the_subject(bun
     after = bundled_bot.ask("Who first proposed them?", history=[*earlier, "What about vaccine passports?"])
     assert after.follows == "What about vaccine passports?"
     assert all("sanction" not in q.text for q in after.quotes)
+
+
+def test_a_passage_cut_from_a_longer_paragraph_is_quoted_with_the_cut_marked(bundled_bot):
+    answer = bundled_bot.ask("What is the treaty between Russia and China about?", k=5)
+    index = bundled_bot.store.derived()
+    cuts = [index.paragraph_goes_on(q.passage) for q in answer.quotes]
+    assert (True, False) in cuts and (False, True) in cuts  # both halves of question 1's ¶2
+    for quote, (before, after) in zip(answer.quotes, cuts, strict=True):
+        assert quote.text.startswith(ELLIPSIS) or not before
+        assert quote.text.endswith(ELLIPSIS) or not after
 
 
 def test_the_match_signal_meets_a_paraphrase_word_by_word(bundled_bot):

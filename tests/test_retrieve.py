@@ -162,6 +162,14 @@ def test_window_text_marks_what_it_leaves_out():
     assert window_text(TEXT, SPANS, [(0, 0), (1, 1)]) == "First one. Second one here. " + ELLIPSIS
 
 
+def test_window_text_marks_where_the_paragraph_goes_on_beyond_the_passage():
+    assert window_text(TEXT, SPANS, [(0, 3)], more_before=True) == f"{ELLIPSIS} {TEXT}"
+    assert window_text(TEXT, SPANS, [(0, 3)], more_after=True) == f"{TEXT} {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, [(1, 2)], True, True) == f"{ELLIPSIS} Second one here. Third one. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, [(0, 1)], more_before=True) == f"{ELLIPSIS} First one. Second one here. {ELLIPSIS}"
+    assert window_text("No sentences", (), (), more_after=True) == f"No sentences {ELLIPSIS}"
+
+
 def test_each_segment_of_a_windowed_quote_is_verbatim():
     quote = window_text(TEXT, SPANS, [(1, 2)])
     assert verbatim_segments(quote) == ["Second one here. Third one."]

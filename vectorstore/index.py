@@ -109,6 +109,11 @@ class DerivedIndex:
         self.answers = np.array([not asks_back(p.text) for p in self.passages], dtype=bool)
         self.speaker_surnames = _surnames(set(self.speakers.tolist()), self.passages)
         self.speaker_by_lower = {str(s).lower(): str(s) for s in set(self.speakers.tolist()) if s}
+        self.paragraph_spans: dict[tuple[str, int, int], tuple[int, int]] = {}
+        for p in self.passages:
+            key = (p.source, p.turn, p.paragraph)
+            start, end = self.paragraph_spans.get(key, (p.char_start, p.char_end))
+            self.paragraph_spans[key] = (min(start, p.char_start), max(end, p.char_end))
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -120,6 +125,13 @@ class DerivedIndex:
         # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
         labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
         return Speller([*(p.text for p in self.passages), *sorted(labels)], _stemmer().stemWord, _SAY_NOTHING)
+
+    def paragraph_goes_on(self, passage: Passage) -> tuple[bool, bool]:
+        """Whether ``passage``'s paragraph goes on before it and after it: ingestion cut a long
+        paragraph into several passages."""
+        key = (passage.source, passage.turn, passage.paragraph)
+        start, end = self.paragraph_spans.get(key, (passage.char_start, passage.char_end))
+        return start < passage.char_start, passage.char_end < end
 
     def idf(self, word: str, unused: Collection[str] = ()) -> float:
         """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,

@@ -8,6 +8,13 @@ from datetime import date
 from bot.answer import Answer, Quote
 
 NO_CONFIDENT_ANSWER = "No passage in the transcripts answers this confidently."
+NOTHING_MORE = "Nothing more in the transcripts answers this confidently."
+
+
+def no_answer_note(answer: Answer) -> str:
+    """What an answer below the threshold says: for a request for more ("Tell me more"), that the
+    confident passages have run out."""
+    return NOTHING_MORE if answer.more else NO_CONFIDENT_ANSWER
 
 
 def citation_line(quote: Quote, title_limit: int = 0) -> str:
@@ -48,7 +55,7 @@ def answer_text(answer: Answer) -> str:
     if notes := readings(answer):
         lines += [*notes, ""]
     if not answer.answered:
-        lines += [NO_CONFIDENT_ANSWER + " The closest passages (low confidence):", ""]
+        lines += [no_answer_note(answer) + " The closest passages (low confidence):", ""]
     for rank, quote in enumerate(answer.quotes, 1):
         lines.append(f"[{rank}] {citation_line(quote)} · score {quote.score:.2f}")
         if quote.passage.question:

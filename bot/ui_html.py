@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import NO_CONFIDENT_ANSWER, citation_line, counted, highlight_segments, readings
+from bot.render import citation_line, counted, highlight_segments, no_answer_note, readings
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -120,7 +120,7 @@ def answer_html(answer: Answer, min_score: float, only: Sequence[str] = ()) -> s
     if not answer.answered:
         head += (
             '<div class="qb-lowconf" role="status">'
-            f"<strong>{esc(NO_CONFIDENT_ANSWER)}</strong> "
+            f"<strong>{esc(no_answer_note(answer))}</strong> "
             "<span>The closest passages are below, marked as low confidence.</span></div>"
         )
     cards = "".join(

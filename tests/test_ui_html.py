@@ -76,6 +76,14 @@ def test_low_confidence_answer_says_so_and_marks_every_card():
     assert "weak · 20%" in html
 
 
+def test_a_request_for_more_below_the_threshold_says_nothing_more_answers():
+    answer = Answer("Tell me more", False, (quote(passage(), 0.1),), follows="Why?", more=True)
+    html = answer_html(answer, min_score=0.35)
+    assert "Nothing more in the transcripts answers this confidently." in html
+    assert "More on “Why?”" in html and "No passage" not in html
+    assert "Nothing more in the transcripts answers this confidently." in answer_text(answer)
+
+
 def test_an_answer_read_with_an_earlier_question_says_which():
     card = (quote(passage(), 0.8),)
     follow_up = answer_html(Answer("Why?", True, card, follows="What <b>is</b> it?"), 0.35)

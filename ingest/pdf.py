@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -17,7 +18,13 @@ _PARAGRAPH_GAP = 1.3  # a step down this many times the usual one between lines 
 _EDGE_LINES = 2  # how many lines a running header or footer may have
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—\s]*(\d{1,5})[-–—\s]*(?:(?:of|/)\s*\d+)?", re.IGNORECASE)
 _BROKEN_AT_HYPHEN = re.compile(r"[^\W\d_]-$")
-_NO_TITLE = re.compile(r"^(?:Microsoft Word - .*|.*\.(?:docx?|odt|rtf|pdf|txt)|untitled)$", re.IGNORECASE)
+# Titles that name the file or the page it was printed from, not the interview.
+_NO_TITLE = re.compile(
+    r"^(?:Microsoft Word - .*|.*\.(?:docx?|odt|rtf|pdf|txt|html?)|untitled|about:blank|[a-z][a-z0-9+.-]*:/\S*)$",
+    re.IGNORECASE,
+)
+# Typeset ligatures ("ﬁ", "ﬂ") are one character in the text layer; a reader sees two letters.
+_LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)})
 
 
 def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
@@ -41,7 +48,7 @@ def read_pdf_text(source: str, data: bytes) -> tuple[str, str | None]:
         raise
     except Exception as exc:  # pypdf raises assorted errors on damaged files, not only its own
         raise NotATranscriptError(source, f"this is not a readable PDF ({exc}).") from None
-    text = "\n".join("\n".join(page).strip() for page in _without_running_lines(pages))
+    text = "\n".join("\n".join(page).strip() for page in _without_running_lines(pages)).translate(_LIGATURES)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if not text:
         raise NotATranscriptError(

@@ -570,3 +570,16 @@ def test_voices_of_any_spelling_and_replies_that_echo_are_kept_apart():
         (None, "Opening Remarks 9:00"),
         (None, "and we were late."),
     ]
+
+
+@pytest.mark.parametrize("recorded", ["about:blank", "https://example.org/interview.html", "notes.html"])
+def test_a_pdf_title_naming_the_page_it_was_printed_from_is_not_the_title(recorded):
+    lines = ["Interview with a Chef", "", "Interviewer: Why did you close your \xaerst shop?", "", "Ann Lee: Rent."]
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(_typed_pdf([lines])))
+    writer.add_metadata({"/Title": recorded})
+    out = io.BytesIO()
+    writer.write(out)
+    t, found = answers("chef.pdf", out.getvalue())
+    assert t.title == "Interview with a Chef"
+    # The typeset "fi" ligature (byte 0xAE in the font's encoding) reads as the two letters.
+    assert t.paragraphs[0].question == "Why did you close your first shop?" and found[0][-1] == "Rent."

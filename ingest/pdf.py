@@ -20,7 +20,8 @@ _PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—\s]*(\d{1,5})[-–—\s]*(?:(?:o
 _BROKEN_AT_HYPHEN = re.compile(r"[^\W\d_]-$")
 # Titles that name the file or the page it was printed from, not the interview.
 _NO_TITLE = re.compile(
-    r"^(?:Microsoft Word - .*|.*\.(?:docx?|odt|rtf|pdf|txt|html?)|untitled|about:blank|[a-z][a-z0-9+.-]*:/\S*)$",
+    r"^(?:Microsoft Word - .*|.*\.(?:docx?|odt|rtf|pdf|txt|html?)|untitled|about:blank"
+    r"|[a-z][a-z0-9+.-]*:/\S*)$",
     re.IGNORECASE,
 )
 # Typeset ligatures ("ﬁ", "ﬂ") are one character in the text layer; a reader sees two letters.

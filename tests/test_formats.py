@@ -574,7 +574,8 @@ def test_voices_of_any_spelling_and_replies_that_echo_are_kept_apart():
 
 @pytest.mark.parametrize("recorded", ["about:blank", "https://example.org/interview.html", "notes.html"])
 def test_a_pdf_title_naming_the_page_it_was_printed_from_is_not_the_title(recorded):
-    lines = ["Interview with a Chef", "", "Interviewer: Why did you close your \xaerst shop?", "", "Ann Lee: Rent."]
+    asked = "Interviewer: Why did you close your \xaerst shop?"
+    lines = ["Interview with a Chef", "", asked, "", "Ann Lee: Rent."]
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(_typed_pdf([lines])))
     writer.add_metadata({"/Title": recorded})
     out = io.BytesIO()

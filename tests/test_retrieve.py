@@ -165,8 +165,10 @@ def test_window_text_marks_what_it_leaves_out():
 def test_window_text_marks_where_the_paragraph_goes_on_beyond_the_passage():
     assert window_text(TEXT, SPANS, [(0, 3)], more_before=True) == f"{ELLIPSIS} {TEXT}"
     assert window_text(TEXT, SPANS, [(0, 3)], more_after=True) == f"{TEXT} {ELLIPSIS}"
-    assert window_text(TEXT, SPANS, [(1, 2)], True, True) == f"{ELLIPSIS} Second one here. Third one. {ELLIPSIS}"
-    assert window_text(TEXT, SPANS, [(0, 1)], more_before=True) == f"{ELLIPSIS} First one. Second one here. {ELLIPSIS}"
+    middle = f"{ELLIPSIS} Second one here. Third one. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, [(1, 2)], more_before=True, more_after=True) == middle
+    start = f"{ELLIPSIS} First one. Second one here. {ELLIPSIS}"
+    assert window_text(TEXT, SPANS, [(0, 1)], more_before=True) == start
     assert window_text("No sentences", (), (), more_after=True) == f"No sentences {ELLIPSIS}"
 
 

@@ -159,6 +159,13 @@ def test_first_load_shows_the_intro_examples_and_sources(page):
     sources = page.locator("#qb-sources").inner_text()
     assert "Foreign Minister Sergey Lavrov’s interview with Chinese media" in sources
     assert "33 passages" in sources and "Sergey Lavrov" in sources
+    controls = [
+        page.get_by_text("Empty: search all of them."),
+        page.locator("#qb-k .min_value"),
+        page.locator("#qb-upload"),
+    ]
+    for control in controls:
+        assert contrast(control) >= 4.5, control
     shot(page, "01-first-load")
 
 
@@ -249,6 +256,11 @@ def test_a_citation_opens_the_passage_in_context(page):
         " return r.top >= 0 && r.top < window.innerHeight; }"
     )
     shot(page, "03-source-viewer")
+    # The viewer has the focus, and Escape closes it and hands the focus back to the question box.
+    page.wait_for_function("() => document.activeElement.matches('#qb-viewer .qb-viewer')")
+    page.keyboard.press("Escape")
+    page.locator("#qb-right.open").wait_for(state="detached")
+    page.wait_for_function("() => document.activeElement.matches('#qb-ask textarea')")
 
 
 def test_an_unanswerable_question_is_declined_with_the_closest_passages(page):

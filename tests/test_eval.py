@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from test_cli import run
 
-from bot.evaluate import EVAL_K, EvalFileError, collapse, load_cases, run_eval
+from bot.evaluate import EVAL_K, EvalFileError, collapse, load_cases, run_eval, unfindable
+from ingest import read_passages
 
 EVAL = Path(__file__).parent / "eval"
 DEV = EVAL / "dev.jsonl"
@@ -135,3 +136,19 @@ def test_a_question_the_bot_refuses_counts_as_declined(bundled_bot, tmp_path):
     path.write_text('{"kind": "unanswerable", "question": "Why?"}\n', encoding="utf-8")
     report = run_eval(lambda q, h: bundled_bot.ask(q, history=h), load_cases(path))
     assert report.metrics()["declined_rate"] == 1.0
+
+
+def test_every_press_conference_gold_span_is_in_an_answer_of_its_transcripts(embedder):
+    """tests/eval/press: questions over three press conferences, shipped with their transcripts."""
+    press = Path(__file__).parent / "eval" / "press"
+    passages = [
+        p
+        for path in sorted((press / "transcripts").glob("0*"))
+        for p in read_passages(path, embedder.fits).passages
+    ]
+    cases = load_cases(press / "questions.jsonl")
+    assert len(cases) == 46 and {c.kind for c in cases} == {"answer", "followup", "unanswerable"}
+    assert unfindable(cases, (p.text for p in passages)) == []
+    # Each gold is the interviewee's: a passage holds it, and no interviewer's question does.
+    asked = " ".join(collapse(p.question or "") for p in passages)
+    assert not [c.line for c in cases if c.gold and collapse(c.gold) in asked]

@@ -129,6 +129,15 @@ def build(bot: Bot) -> gr.Blocks:
         html = ui.context_html(ctx) if ctx else ui.viewer_missing()
         return html, gr.Sidebar(open=True), gr.Sidebar(open=False)
 
+    def remove_source(evt: gr.EventData) -> tuple:
+        """Remove the transcript whose card was asked to go (the page has asked to confirm)."""
+        source = str(getattr(evt, "src", ""))
+        try:
+            status = ui.removed_status(source, bot.remove(source))
+        except QuotebotError as exc:
+            status = ui.upload_status("error", str(exc))
+        return (status, *refresh())
+
     def refresh() -> tuple[str, Any, Any]:
         sources, speakers = _filter_choices(bot)
         return ui.sources_html(bot.sources()), gr.Dropdown(choices=sources), gr.Dropdown(choices=speakers)
@@ -236,6 +245,12 @@ def build(bot: Bot) -> gr.Blocks:
             show_progress_on=viewer,  # on the sidebars, the progress cover would blank the chat
             api_visibility="private",
         ).then(None, js=SCROLL_TO_FOCUS)
+        header.remove_source(
+            remove_source,
+            None,
+            [upload_status, sources_panel, source_filter, speaker_filter],
+            api_visibility="private",
+        )
         upload.upload(
             add_transcript,
             upload,
@@ -313,7 +328,12 @@ if (!window.__qbHook) {
     const a = e.target.closest && e.target.closest('a');
     if (!a) return;
     const href = a.getAttribute('href') || '';
-    if (href.startsWith('#src=')) {
+    if (href.startsWith('#rm=')) {
+      e.preventDefault(); e.stopPropagation();
+      const name = decodeURIComponent(href.slice(4));
+      if (confirm('Remove “' + name + '” from the store? Its passages will no longer be searched; '
+                  + 'upload it again to bring them back.')) trigger('remove_source', {src: name});
+    } else if (href.startsWith('#src=')) {
       e.preventDefault(); e.stopPropagation();
       trigger('open_source', {src: href.slice(5)});
     } else if (href.startsWith('#copy=')) {

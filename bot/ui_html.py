@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
@@ -243,6 +244,8 @@ def sources_html(infos: list[SourceInfo]) -> str:
             f'<div class="qb-s-meta">{esc(i.date or "undated")} · {counted(i.passages, "passage")}</div>'
             f'<div class="qb-s-speakers">{esc(speakers)}</div>'
             f'<div class="qb-s-file">{esc(i.source)}</div>'
+            f'<a class="qb-s-remove" href="#rm={esc(url_quote(i.source, safe=""))}" role="button" '
+            f'aria-label="Remove {esc(i.source)}">Remove</a>'
             "</li>"
         )
     return (
@@ -250,6 +253,11 @@ def sources_html(infos: list[SourceInfo]) -> str:
         f"{counted(total, 'passage')}</div>"
         f'<ul class="qb-s-list">{"".join(cards)}</ul></div>'
     )
+
+
+def removed_status(source: str, passages: int) -> str:
+    """What removing a transcript did, in one line."""
+    return upload_status("ok", f"Removed {source} and its {counted(passages, 'passage')} from the store.")
 
 
 def header_html() -> str:

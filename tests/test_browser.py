@@ -306,6 +306,19 @@ def test_an_uploaded_transcript_is_searchable_at_once(page, tmp_path):
     citation = first.locator(".qb-cite-text").inner_text()
     assert citation.startswith("Mara Lindqvist · Interview with a glassblower")
 
+    # A transcript is removed from its card, once the page has asked to confirm.
+    remove = page.locator(".qb-source", has_text="glassblower.pdf").locator("a.qb-s-remove")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    remove.click()
+    page.wait_for_timeout(500)
+    assert page.locator("#qb-sources .qb-source").count() == 3
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    page.locator(".qb-source", has_text="glassblower.pdf").wait_for(state="detached")
+    assert "Removed glassblower.pdf" in page.locator("#qb-upload-status").inner_text()
+    assert page.locator("#qb-sources .qb-source").count() == 2
+    assert "glassblower" not in " ".join(ask(page, "How hot does the furnace get?").inner_text().split())
+
 
 def test_the_speaker_filter_narrows_the_next_answers(page, server):
     _, bot = server

@@ -169,6 +169,8 @@ def test_sources_panel_lists_title_date_speakers_and_counts():
     assert "A &lt;talk&gt;" in html and "2024-01-02 · 7 passages" in html and "Jane, Joe" in html
     assert "1 transcript · 7 passages" in html
     assert "No transcripts yet" in sources_html([])
+    odd = sources_html([SourceInfo('a "b" & c#1.txt', "T", None, None, [], 1)])
+    assert 'href="#rm=a%20%22b%22%20%26%20c%231.txt"' in odd and 'aria-label="Remove a &quot;b&quot;' in odd
 
 
 def test_ingest_status_lines():

@@ -6,6 +6,7 @@ import calendar
 from datetime import date
 
 from bot.answer import Answer, Quote
+from ingest import sentence_spans
 
 NO_CONFIDENT_ANSWER = "No passage in the transcripts answers this confidently."
 NOTHING_MORE = "Nothing more in the transcripts answers this confidently."
@@ -22,7 +23,7 @@ def citation_line(quote: Quote, title_limit: int = 0) -> str:
     it, the time when the transcript gives none, and the title is shortened to ``title_limit``
     characters if one is given."""
     p = quote.passage
-    parts = [p.speaker or "Unattributed", _shorten(p.title, title_limit) if title_limit else p.title]
+    parts = [p.speaker or "Unattributed", shorten(p.title, title_limit) if title_limit else p.title]
     if not _gives_date(p.title, p.date):
         parts.append(p.date or "undated")
     if p.turn:
@@ -59,7 +60,7 @@ def answer_text(answer: Answer) -> str:
     for rank, quote in enumerate(answer.quotes, 1):
         lines.append(f"[{rank}] {citation_line(quote)} · score {quote.score:.2f}")
         if quote.passage.question:
-            lines.append(f"    Q: {_shorten(quote.passage.question)}")
+            lines.append(f"    Q: {asked_text(quote.passage.question)}")
         # Hard-wrapped sources keep their line breaks in the quote; here they would break the layout.
         lines.append(f"    “{' '.join(quote.text.split())}”")
         for h in quote.highlight:
@@ -72,19 +73,40 @@ def readings(answer: Answer) -> list[str]:
     """How the bot read the question: with its spelling corrected, and leaning on an earlier one."""
     notes = []
     if answer.searched:
-        notes.append(f"Searched for “{_shorten(answer.searched, 120)}”")
+        notes.append(f"Searched for “{shorten(answer.searched, 120)}”")
     if answer.follows:
-        earlier = _shorten(answer.follows, 120)
+        earlier = shorten(answer.follows, 120)
         notes.append(f"More on “{earlier}”" if answer.more else f"Read as a follow-up to “{earlier}”")
     return notes
 
 
-def _shorten(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
+def shorten(text: str | None, limit: int = 300) -> str:
+    """``text`` cut at a word boundary before ``limit`` characters, with an ellipsis if it was cut."""
+    text = " ".join((text or "").split())
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > 0 else limit] + " …"
+
+
+def asked_text(question: str, limit: int = 300) -> str:
+    """The interviewer's turn in at most about ``limit`` characters: a long turn sets the scene
+    first and asks last, so it is shown from the sentences that ask ("… how can modern diplomacy
+    respond?"), or from its start when none ends in a question mark or they do not fit."""
+    text = " ".join(question.split())
+    if len(text) <= limit:
+        return text
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    asking = [i for i, sentence in enumerate(sentences) if sentence.endswith("?")]
+    if not asking:
+        return shorten(text, limit)
+    first = last = asking[-1]
+    while first > 0 and len(" ".join(sentences[first - 1 : last + 1])) <= limit:
+        first -= 1
+    shown = " ".join(sentences[first : last + 1])
+    if len(shown) > limit:
+        return shorten(text, limit)
+    return ("… " if first else "") + shown + (" …" if last < len(sentences) - 1 else "")
 
 
 def _gives_date(title: str, iso_date: str | None) -> bool:

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import citation_line, counted, highlight_segments, no_answer_note, readings
+from bot.render import asked_text, citation_line, counted, highlight_segments, no_answer_note, readings
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -42,15 +42,6 @@ def relevance(score: float, min_score: float) -> str:
     if score < min_score:
         return "weak"
     return "strong" if score >= min_score + (1.0 - min_score) / 3 else "moderate"
-
-
-def shorten(text: str | None, limit: int) -> str:
-    """``text`` cut at a word boundary before ``limit`` characters, with an ellipsis if it was cut."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > 0 else limit] + " …"
 
 
 def _quote_body(quote: Quote) -> str:
@@ -84,7 +75,7 @@ def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = F
     again = " qb-again" if asked_before else ""
     asked = (
         f'<div class="qb-asked{again}"><span class="qb-label">Asked</span> '
-        f"{esc(shorten(p.question, 240))}</div>"
+        f"{esc(asked_text(p.question, 240))}</div>"
         if p.question
         else ""
     )

@@ -179,7 +179,8 @@ def test_an_example_is_answered_with_quote_highlight_citation_and_copy(page):
     cite = first.locator(".qb-cite-text").inner_text()
     assert cite.startswith("Sergey Lavrov · Foreign Minister Sergey Lavrov’s interview")
     assert "Moscow, March 22, 2021 · question 3 · ¶" in cite  # the date once: the title gives it
-    assert "The United States and its allies" in first.locator(".qb-asked").inner_text()
+    asked = first.locator(".qb-asked").inner_text()  # a long turn is shown from where it asks
+    assert "how can modern diplomacy respond to these steps coming from the West?" in asked
     assert "%" in first.locator(".qb-rel").inner_text()
     shot(page, "02-answer")
 

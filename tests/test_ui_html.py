@@ -8,7 +8,7 @@ from conftest import FIXTURES
 
 from bot.answer import Answer, Quote
 from bot.context import context_of
-from bot.render import answer_text
+from bot.render import answer_text, asked_text, shorten
 from bot.ui_html import (
     answer_html,
     context_html,
@@ -16,7 +16,6 @@ from bot.ui_html import (
     ingest_status,
     relevance,
     safe_url,
-    shorten,
     sources_html,
 )
 from bot.uploads import check_upload, safe_name, stage_upload
@@ -128,6 +127,22 @@ def test_safe_url_only_allows_web_links():
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("data:text/html,x") is None
     assert safe_url(None) is None
+
+
+def test_a_long_interviewer_turn_is_shown_from_the_sentences_that_ask():
+    scene = "The United States has been meddling in the affairs of other countries. " * 4
+    asks = "Given the circumstances, how can diplomacy respond?"
+    assert asked_text(asks, 240) == asks
+    # As much of the scene as fits is kept before the question.
+    shown = asked_text(scene + asks, 240)
+    assert shown.startswith("… The United States") and shown.endswith(asks) and len(shown) <= 242
+    assert asked_text(scene + asks, 60) == f"… {asks}"
+    assert asked_text(scene + asks + " Thank you.", 60) == f"… {asks} …"
+    # Two questions at the end are shown together; none at all, and the turn is shown from its start.
+    two = "Do you agree? What do you expect next?"
+    assert asked_text(scene + two, 45) == f"… {two}"
+    assert asked_text(scene, 100) == shorten(scene, 100)
+    assert asked_text(scene + asks, 30) == shorten(scene + asks, 30)  # the question alone is too long
 
 
 def test_shorten_cuts_at_a_word():

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.core import Bot
 from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval, unfindable
 from bot.filters import check_filters
-from bot.render import answer_text, counted
+from bot.render import UNATTRIBUTED, answer_text, counted
 from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
 
@@ -213,7 +213,7 @@ def _sources(bot: Bot, args: argparse.Namespace) -> int:
     if not infos:
         print(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH`.")
     for i in infos:
-        speakers = ", ".join(i.speakers) or "unattributed"
+        speakers = ", ".join(i.speakers) or UNATTRIBUTED
         print(
             f"{i.source}\n    {i.title} · {i.date or 'undated'} · {speakers} · "
             + counted(i.passages, "passage")

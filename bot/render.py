@@ -10,6 +10,7 @@ from ingest import sentence_spans
 
 NO_CONFIDENT_ANSWER = "No passage in the transcripts answers this confidently."
 NOTHING_MORE = "Nothing more in the transcripts answers this confidently."
+UNATTRIBUTED = "Unattributed"  # who speaks where the transcript names no one
 
 
 def no_answer_note(answer: Answer) -> str:
@@ -23,7 +24,7 @@ def citation_line(quote: Quote, title_limit: int = 0) -> str:
     it, the time when the transcript gives none, and the title is shortened to ``title_limit``
     characters if one is given."""
     p = quote.passage
-    parts = [p.speaker or "Unattributed", shorten(p.title, title_limit) if title_limit else p.title]
+    parts = [p.speaker or UNATTRIBUTED, shorten(p.title, title_limit) if title_limit else p.title]
     if not _gives_date(p.title, p.date):
         parts.append(p.date or "undated")
     if p.turn:

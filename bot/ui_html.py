@@ -17,7 +17,15 @@ from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
-from bot.render import asked_text, citation_line, counted, highlight_segments, no_answer_note, readings
+from bot.render import (
+    UNATTRIBUTED,
+    asked_text,
+    citation_line,
+    counted,
+    highlight_segments,
+    no_answer_note,
+    readings,
+)
 from ingest import Passage
 from vectorstore import IngestReport, SourceInfo
 
@@ -156,7 +164,7 @@ def _original_link(url: str | None) -> str:
 
 
 def _meta_line(p: Passage) -> str:
-    parts = [p.speaker or "Unattributed", p.date or "undated"]
+    parts = [p.speaker or UNATTRIBUTED, p.date or "undated"]
     if p.turn:
         parts.append(f"question {p.turn}")
     return " · ".join(esc(x) for x in parts)
@@ -228,7 +236,7 @@ def sources_html(infos: list[SourceInfo]) -> str:
     total = sum(i.passages for i in infos)
     cards = []
     for i in infos:
-        speakers = ", ".join(i.speakers) or "unattributed"
+        speakers = ", ".join(i.speakers) or UNATTRIBUTED
         cards.append(
             '<li class="qb-source">'
             f'<div class="qb-s-title">{esc(i.title)}</div>'

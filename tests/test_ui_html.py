@@ -185,6 +185,7 @@ def test_sources_panel_lists_title_date_speakers_and_counts():
     assert "1 transcript · 7 passages" in html
     assert "No transcripts yet" in sources_html([])
     odd = sources_html([SourceInfo('a "b" & c#1.txt', "T", None, None, [], 1)])
+    assert "Unattributed" in odd  # as its citations name the speaker
     assert 'href="#rm=a%20%22b%22%20%26%20c%231.txt"' in odd and 'aria-label="Remove a &quot;b&quot;' in odd
 
 

@@ -256,6 +256,7 @@ def build(bot: Bot) -> gr.Blocks:
             upload,
             [upload_status, sources_panel, source_filter, speaker_filter],
             show_progress="full",
+            show_progress_on=upload_status,  # one progress bar, where the outcome will be told
             api_visibility="private",
         )
         demo.load(refresh, None, [sources_panel, source_filter, speaker_filter], api_visibility="private")

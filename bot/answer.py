@@ -33,6 +33,7 @@ class Quote:
                 "question": p.question,
                 "turn": p.turn,
                 "paragraph": p.paragraph,
+                "last_paragraph": p.last_paragraph or p.paragraph,
                 "char_start": p.char_start,
                 "char_end": p.char_end,
                 "time": p.time,

@@ -34,6 +34,7 @@ TITLE_CHARS = 90
 
 PASSAGE_ID = re.compile(r"[0-9a-f]{24}")
 """What a passage id looks like; anything else in a ``#src=`` link is refused before a lookup."""
+_BLANK_LINE = re.compile(r"\n\s*\n")  # between the paragraphs a joined passage holds
 
 # The chat renders Markdown and LaTeX around HTML blocks; these characters are written as
 # entities so that quoted text always shows exactly as written, whatever the renderer does.
@@ -199,14 +200,16 @@ def context_html(ctx: Context) -> str:
     for para in ctx.paragraphs:
         pieces = []
         for piece in para:
+            # A passage that joins short paragraphs shows them as paragraphs still.
+            text = "<br><br>".join(esc(part) for part in _BLANK_LINE.split(piece.text))
             if piece.id == p.id:
-                pieces.append(f'<mark id="qb-focus" class="qb-focus">{esc(piece.text)}</mark>')
+                pieces.append(f'<mark id="qb-focus" class="qb-focus">{text}</mark>')
             else:
-                pieces.append(esc(piece.text))
+                pieces.append(text)
         current = " qb-v-current" if any(piece.id == p.id for piece in para) else ""
         time = f" · {esc(para[0].time)}" if para[0].time else ""
         out.append(
-            f'<p class="qb-v-para{current}"><span class="qb-v-pno">¶{para[0].paragraph}{time}</span>'
+            f'<p class="qb-v-para{current}"><span class="qb-v-pno">{para[0].paragraphs}{time}</span>'
             f"{' '.join(pieces)}</p>"
         )
     if ctx.more_after:

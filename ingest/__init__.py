@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.chunk import Fits, count_tokens, split_paragraph
+from ingest.chunk import Fits, count_tokens, join_short_paragraphs, split_paragraph
 from ingest.errors import InputFileError, QuotebotError
 from ingest.passage import Passage, passage_id
 from ingest.read import SUPPORTED_SUFFIXES, Document, parse_bytes, read_document
@@ -39,11 +39,16 @@ class Parsed:
 
 
 def passages_from(doc: Document, fits: Fits, max_tokens: int = DEFAULT_MAX_TOKENS) -> Parsed:
-    """Cut every answer paragraph of ``doc`` into passages; questions are context, not passages."""
+    """Cut every answer paragraph of ``doc`` into passages, or join short ones (see
+    :func:`join_short_paragraphs`); questions are context, not passages."""
     transcript = parse_transcript(doc)
+    paragraphs = transcript.paragraphs
+    answers = [(p.start, p.end, (p.turn, p.speaker)) for p in paragraphs]
+    runs = join_short_paragraphs(doc.text, answers, max_tokens, fits)
     passages = []
-    for para in transcript.paragraphs:
-        text = doc.text[para.start : para.end]
+    for first, last in runs:
+        para, end_para = paragraphs[first], paragraphs[last]
+        text = doc.text[para.start : end_para.end]
         for s, e in split_paragraph(text, max_tokens, fits):
             start, end = para.start + s, para.start + e
             piece = doc.text[start:end]
@@ -59,6 +64,7 @@ def passages_from(doc: Document, fits: Fits, max_tokens: int = DEFAULT_MAX_TOKEN
                     question=para.question,
                     turn=para.turn,
                     paragraph=para.paragraph,
+                    last_paragraph=end_para.paragraph if last > first else None,
                     char_start=start,
                     char_end=end,
                     time=para.time,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Passage:
-    """A verbatim slice of one answer paragraph, with everything needed to cite it.
+    """A verbatim slice of one answer, with everything needed to cite it: a paragraph, part of a
+    long one, or short paragraphs of the same answer joined (``paragraph`` to ``last_paragraph``).
 
     ``char_start``/``char_end`` index the document text the passage came from, so
     ``document_text[char_start:char_end] == text`` always holds.
@@ -27,6 +28,13 @@ class Passage:
     char_start: int
     char_end: int
     time: str | None = None  # when its paragraph is spoken, where the transcript says ("00:01:05")
+    last_paragraph: int | None = None  # the last paragraph it joins, when it joins several
+
+    @property
+    def paragraphs(self) -> str:
+        """The paragraph(s) it comes from as a citation gives them: "¶3", or "¶3–5" when joined."""
+        last = f"–{self.last_paragraph}" if self.last_paragraph else ""
+        return f"¶{self.paragraph}{last}"
 
 
 def passage_id(source: str, char_start: int, text: str) -> str:

@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 import math
 from functools import partial
+from pathlib import Path
 
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
 
 from bot.filters import check_filters
+from bot.render import citation_line
 from bot.retrieve import ELLIPSIS, coverage, verbatim_segments
 from ingest.errors import EmptyQuestionError, QuotebotError, SourceNotFoundError, SpeakerNotFoundError
 
@@ -76,6 +78,7 @@ def test_json_contract(bundled_bot):
         "question",
         "turn",
         "paragraph",
+        "last_paragraph",
         "char_start",
         "char_end",
         "time",
@@ -85,6 +88,29 @@ def test_json_contract(bundled_bot):
     assert quote["citation"]["speaker"] == "Sergey Lavrov"
     assert quote["citation"]["turn"] == 3
     assert quote["citation"]["time"] is None  # the transcript gives no times
+    assert quote["citation"]["last_paragraph"] == quote["citation"]["paragraph"]  # one paragraph each
+
+
+def test_a_quote_from_joined_paragraphs_cites_them_all(make_bot):
+    """A briefing written a sentence or two a paragraph is quoted from paragraphs joined, and its
+    citation gives them all ("¶1–2"), so the words can be found."""
+    briefing = (
+        Path(__file__).parent
+        / "eval"
+        / "press"
+        / "transcripts"
+        / "06_whitehouse_press_briefing_psaki_2021-01-20.md"
+    )
+    bot = make_bot()
+    bot.ingest([briefing])
+    answer = bot.ask("Is the President still going to use the Defense Production Act for vaccines?")
+    quote = answer.quotes[0]
+    citation = quote.to_dict(1)["citation"]
+    assert "Defense Production Act" in quote.text
+    assert citation["last_paragraph"] > citation["paragraph"]
+    assert f"¶{citation['paragraph']}–{citation['last_paragraph']}" in citation_line(quote)
+    source = collapse(briefing.read_text(encoding="utf-8"))
+    assert all(collapse(piece) in source for piece in verbatim_segments(quote.text))
 
 
 @pytest.mark.parametrize(

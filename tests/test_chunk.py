@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from conftest import BUNDLED, collapse
 
-from ingest import read_passages, sentence_spans
-from ingest.chunk import count_tokens, split_paragraph
+from ingest import passages_from, read_passages, sentence_spans
+from ingest.chunk import SHORT_PARAGRAPH_TOKENS, count_tokens, join_short_paragraphs, split_paragraph
+from ingest.read import Document
 
 LONG = " ".join(f"Sentence number {i} talks about the harbour and the ships in it." for i in range(40))
 
@@ -70,3 +71,65 @@ def test_speech_without_a_single_sentence_end_is_cut_into_runs_of_words():
     long_sentence = " ".join(["and then we went on"] * 20) + "."  # one sentence, however long, stays one
     assert sentence_spans(long_sentence) == [(0, len(long_sentence))]
     assert sentence_spans("no stop here but few words") == [(0, 26)]
+
+
+def _paragraphs(text: str, answers: list[str]) -> list[tuple[int, int, str]]:
+    """The (start, end, answer) of each blank-line-separated paragraph of ``text``."""
+    found, pos = [], 0
+    for para, answer in zip(text.split("\n\n"), answers, strict=True):
+        start = text.index(para, pos)
+        found.append((start, start + len(para), answer))
+        pos = start + len(para)
+    return found
+
+
+def test_short_paragraphs_of_one_answer_are_joined_within_the_bound():
+    text = "We will.\n\nIt is funded.\n\nThe work starts soon.\n\nNo, not yet.\n\nMaybe in May."
+    paragraphs = _paragraphs(text, ["a", "a", "a", "b", "b"])
+    assert join_short_paragraphs(text, paragraphs, 160, lambda t: True) == [(0, 2), (3, 4)]
+    # Never beyond the bound, nor what the model can read whole.
+    assert join_short_paragraphs(text, paragraphs, 9, lambda t: True) == [(0, 1), (2, 2), (3, 4)]
+    assert join_short_paragraphs(text, paragraphs, 160, lambda t: "\n" not in t) == [(i, i) for i in range(5)]
+
+
+def test_paragraphs_are_not_joined_over_a_label_or_a_time():
+    text = "We will.\n\nIt is funded.\n\n[00:01:05] The work starts soon.\n\nSoon."
+    paragraphs = _paragraphs(text, ["a", "a", "a", "a"])
+    paragraphs[2] = (text.index("The work"), paragraphs[2][1], "a")  # the time is not speech
+    assert join_short_paragraphs(text, paragraphs, 160, lambda t: True) == [(0, 1), (2, 3)]
+
+
+def test_paragraphs_that_make_a_point_each_stay_apart():
+    sentence = "The agreement covers the harbour, the ships and the people who work there every day. "
+    long = sentence * (SHORT_PARAGRAPH_TOKENS // count_tokens(sentence) + 1)
+    text = "\n\n".join([long, "Yes.", long])
+    paragraphs = _paragraphs(text, ["a", "a", "a"])
+    assert join_short_paragraphs(text, paragraphs, 10_000, lambda t: True) == [(0, 0), (1, 1), (2, 2)]
+
+
+def test_a_briefing_written_a_sentence_at_a_time_is_quoted_from_joined_paragraphs(embedder):
+    text = (
+        "Q: Where does the bridge money come from?\n\n"
+        "MS. PARK: Well, a few things.\n\n"
+        "The state pays half of it.\n\n"
+        "The rest comes from a federal grant we won in May.\n\n"
+        "Q: When does it open?\n\n"
+        "MS. PARK: Next spring.\n\n"
+        "MR. LEE: If the weather holds.\n"
+    )
+    passages = passages_from(Document("bridge.txt", text), embedder.fits).passages
+    assert [(p.speaker, p.paragraph, p.last_paragraph) for p in passages] == [
+        ("Ms. Park", 1, 3),
+        ("Ms. Park", 1, None),
+        ("Mr. Lee", 2, None),  # a second speaker on the same question: never joined to the first
+    ]
+    joined = passages[0]
+    assert text[joined.char_start : joined.char_end] == joined.text
+    assert joined.text.startswith("Well, a few things.") and joined.text.endswith("won in May.")
+    assert joined.paragraphs == "¶1–3" and passages[1].paragraphs == "¶1"
+    assert "Q:" not in joined.text
+
+
+def test_the_bundled_interview_keeps_one_paragraph_a_passage(embedder):
+    passages = read_passages(BUNDLED, embedder.fits).passages
+    assert len(passages) == 33 and all(p.last_paragraph is None for p in passages)

@@ -101,7 +101,7 @@ def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):
 def test_remove_source(make_bot):
     bot = make_bot()
     bot.ingest([BUNDLED, FIXTURES / "qa_short.txt"])
-    assert bot.remove("qa_short.txt") == 3
+    assert bot.remove("qa_short.txt") == 2
     assert [s.source for s in bot.sources()] == [BUNDLED.name]
     with pytest.raises(SourceNotFoundError, match=r"qa_short\.txt"):
         bot.remove("qa_short.txt")

@@ -164,6 +164,15 @@ def test_context_marks_the_passage_among_its_answer_paragraphs():
     assert '<span class="qb-v-pno">¶1 · 00:12:05</span>' in timed
 
 
+def test_context_shows_a_passage_of_joined_paragraphs_as_its_paragraphs():
+    text = "Well, a few things.\n\nThe state pays <half>.\n\nThe rest is a grant."
+    joined = passage(text=text, last_paragraph=3)
+    after = passage("b" * 24, "Next one.", paragraph=4, char_start=100)
+    html = context_html(context_of(joined, [joined, after]))
+    assert '<span class="qb-v-pno">¶1–3</span>' in html and '<span class="qb-v-pno">¶4</span>' in html
+    assert "Well, a few things.<br><br>The state pays &lt;half&gt;.<br><br>The rest is a grant." in html
+
+
 def test_context_groups_the_passages_of_a_long_paragraph():
     a = passage("a" * 24, "Start of a long paragraph.", paragraph=1, char_start=0)
     b = passage("b" * 24, "Its second half.", paragraph=1, char_start=27)

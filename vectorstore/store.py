@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 COLLECTION = "passages"
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
-PIPELINE_VERSION = "8"
+PIPELINE_VERSION = "9"
 _BATCH = 256
 _PAGE = 5000
 
@@ -404,6 +404,7 @@ def to_metadata(passage: Passage, source_hash: str, source_passages: int) -> dic
         "question": passage.question,
         "turn": passage.turn,
         "paragraph": passage.paragraph,
+        "last_paragraph": passage.last_paragraph,
         "char_start": passage.char_start,
         "char_end": passage.char_end,
         "time": passage.time,
@@ -429,6 +430,7 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
         char_start=int(meta["char_start"]),
         char_end=int(meta["char_end"]),
         time=meta.get("time"),
+        last_paragraph=int(meta["last_paragraph"]) if "last_paragraph" in meta else None,
     )
 
 

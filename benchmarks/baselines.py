@@ -26,7 +26,7 @@ import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bot import Bot, Settings
-from bot.evaluate import EVAL_K, Case, collapse, load_cases, run_eval
+from bot.evaluate import EVAL_K, Case, asking, collapse, load_cases, run_eval
 from ingest.read import read_document
 
 ROOT = Path(__file__).parent.parent
@@ -78,7 +78,7 @@ def main() -> None:
         print(f"\n{file.name}")
         for name, search in recipes.items():
             print(f"  {name:11s} {measure(search, cases)}")
-        m = run_eval(lambda q, h: bot.ask(q, history=h, k=EVAL_K), cases).metrics()
+        m = run_eval(asking(bot), cases).metrics()
         print(
             f"  {'quotebot':11s} {m['hit@1']:.3f} / {m['hit@3']:.3f} / {m['median_first_quote_words']:g}"
             f"   ({m['answered_rate']:.3f} / {m['declined_rate']:.3f})"

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot import Bot, Settings
-from bot.evaluate import EVAL_K, load_cases, run_eval
+from bot.evaluate import asking, load_cases, run_eval
 
 EVAL = Path(__file__).parent.parent / "tests" / "eval"
 
@@ -38,7 +38,7 @@ def main() -> None:
         f"derived indexes built in {time.perf_counter() - started:.1f} s"
     )
     for file in args.files or sorted(EVAL.glob("*.jsonl")):
-        report = run_eval(lambda q, h: bot.ask(q, history=h, k=EVAL_K), load_cases(file))
+        report = run_eval(asking(bot), load_cases(file))
         print(file.name, json.dumps(report.metrics()))
 
 

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.core import Bot
-from bot.evaluate import EVAL_K, load_cases, metrics_table, run_eval, unfindable
+from bot.evaluate import asking, load_cases, metrics_table, run_eval, unfindable
 from bot.filters import check_filters
 from bot.render import UNATTRIBUTED, answer_text, counted
 from bot.settings import Settings, check_top_k
@@ -181,13 +181,19 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
     if bot.store.count() == 0:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
     bot.warm_up()
+    stored = set(bot.store.derived().sources.tolist())
+    if missing := sorted({c.source for c in cases if c.source and c.source not in stored}):
+        raise QuotebotError(
+            f"{args.file} asks of sources the store does not hold: {', '.join(missing)}. "
+            'Ingest them first, or remove their "source".'
+        )
     for case in unfindable(cases, (p.text for p in bot.store.derived().passages)):
         print(
             f"warning: {args.file}, line {case.line}: no ingested passage holds its gold span, so it "
             "counts as a miss whatever the answer; check the span against the transcript.",
             file=sys.stderr,
         )
-    report = run_eval(lambda q, h: bot.ask(q, history=h, k=EVAL_K), cases)
+    report = run_eval(asking(bot), cases)
     metrics = report.metrics()
     if args.json:
         if args.details:

@@ -8,13 +8,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.answer import Answer
 from ingest.errors import EmptyQuestionError, QuotebotError
 
 KINDS = ("answer", "followup", "unanswerable")
 EVAL_K = 5  # hit@5 needs five quotes, whatever the bot shows by default
+
+if TYPE_CHECKING:
+    from bot.core import Bot
 
 
 class EvalFileError(QuotebotError):
@@ -30,6 +33,8 @@ class Case:
     question: str
     history: tuple[str, ...] = ()
     gold: str | None = None
+    source: str | None = None
+    """The transcript the question is asked of (the source filter), for a set over many."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,11 @@ def load_cases(path: Path) -> list[Case]:
             raise EvalFileError(
                 f'{where}: a {kind!r} line needs a "gold" string: a verbatim span of the answer.'
             )
-        cases.append(Case(number, kind, question, tuple(history), gold if isinstance(gold, str) else None))
+        source = row.get("source")
+        if source is not None and (not isinstance(source, str) or not source.strip()):
+            raise EvalFileError(f'{where}: "source" must name an ingested transcript (a string).')
+        gold = gold if isinstance(gold, str) else None
+        cases.append(Case(number, kind, question, tuple(history), gold, source))
     if not cases:
         raise EvalFileError(f"{path} holds no questions.")
     return cases
@@ -152,13 +161,22 @@ def judge(case: Case, answer: Answer, latency_ms: float) -> Outcome:
     return Outcome(case, answer.answered, rank, highlighted, first_words, latency_ms)
 
 
-def run_eval(ask: Callable[[str, Sequence[str]], Answer], cases: Sequence[Case]) -> Report:
-    """Ask every case through ``ask(question, history)`` and judge the answers."""
+def asking(bot: Bot) -> Callable[[Case], Answer]:
+    """How ``bot`` answers a case: with its history, of its source if it names one, k quotes."""
+
+    def ask(case: Case) -> Answer:
+        return bot.ask(case.question, case.history, k=EVAL_K, sources=[case.source] if case.source else None)
+
+    return ask
+
+
+def run_eval(ask: Callable[[Case], Answer], cases: Sequence[Case]) -> Report:
+    """Ask every case through ``ask`` (see :func:`asking`) and judge the answers."""
     report = Report()
     for case in cases:
         start = time.perf_counter()
         try:
-            answer = ask(case.question, case.history)
+            answer = ask(case)
         except EmptyQuestionError:
             # A question the bot will not search ("Why?" with nothing before it) is declined.
             answer = Answer(case.question, False, ())

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BUNDLED, FIXTURES
 from test_cli import run
 
-from bot.evaluate import EVAL_K, EvalFileError, collapse, load_cases, run_eval, unfindable
+from bot.evaluate import EvalFileError, asking, collapse, load_cases, run_eval, unfindable
 from ingest import read_passages
 
 EVAL = Path(__file__).parent / "eval"
@@ -29,7 +30,7 @@ FLOORS = {
 @pytest.fixture(scope="module")
 def dev_metrics(bundled_bot):
     bundled_bot.warm_up()
-    return run_eval(lambda q, h: bundled_bot.ask(q, history=h, k=EVAL_K), load_cases(DEV)).metrics()
+    return run_eval(asking(bundled_bot), load_cases(DEV)).metrics()
 
 
 @pytest.mark.parametrize("metric", sorted(FLOORS))
@@ -55,7 +56,7 @@ HOLDOUT_FLOORS = {
 
 def test_holdout_set_floors(bundled_bot):
     cases = load_cases(EVAL / "holdout.jsonl")
-    metrics = run_eval(lambda q, h: bundled_bot.ask(q, history=h, k=EVAL_K), cases).metrics()
+    metrics = run_eval(asking(bundled_bot), cases).metrics()
     assert all(metrics[name] >= floor for name, floor in HOLDOUT_FLOORS.items()), metrics
 
 
@@ -78,6 +79,7 @@ def test_first_quote_scores_are_calibrated_on_holdout(bundled_bot):
         ('{"kind": "other", "question": "Why?"}', "line 2: kind must be one of"),
         ('{"kind": "answer", "gold": "x"}', 'line 2: "question" must be'),
         ("not json", "line 2: not valid JSON"),
+        ('{"question": "Why?", "gold": "x", "source": 3}', 'line 2: "source" must name an ingested'),
     ],
 )
 def test_bad_lines_are_named(tmp_path, line, message):
@@ -134,21 +136,41 @@ def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(tmp
 def test_a_question_the_bot_refuses_counts_as_declined(bundled_bot, tmp_path):
     path = tmp_path / "refused.jsonl"
     path.write_text('{"kind": "unanswerable", "question": "Why?"}\n', encoding="utf-8")
-    report = run_eval(lambda q, h: bundled_bot.ask(q, history=h), load_cases(path))
+    report = run_eval(asking(bundled_bot), load_cases(path))
     assert report.metrics()["declined_rate"] == 1.0
 
 
-def test_every_press_conference_gold_span_is_in_an_answer_of_its_transcripts(embedder):
-    """tests/eval/press: questions over three press conferences, shipped with their transcripts."""
-    press = Path(__file__).parent / "eval" / "press"
-    passages = [
-        p
-        for path in sorted((press / "transcripts").glob("0*"))
-        for p in read_passages(path, embedder.fits).passages
-    ]
-    cases = load_cases(press / "questions.jsonl")
-    assert len(cases) == 46 and {c.kind for c in cases} == {"answer", "followup", "unanswerable"}
-    assert unfindable(cases, (p.text for p in passages)) == []
-    # Each gold is the interviewee's: a passage holds it, and no interviewer's question does.
-    asked = " ".join(collapse(p.question or "") for p in passages)
-    assert not [c.line for c in cases if c.gold and collapse(c.gold) in asked]
+@pytest.mark.parametrize(("folder", "questions"), [("press", 46), ("briefings", 480)])
+def test_every_gold_span_of_a_shipped_set_is_in_an_answer_of_its_transcripts(embedder, folder, questions):
+    """tests/eval/press (three press conferences) and tests/eval/briefings (48 White House
+    briefings, each question naming its own): question sets shipped with their transcripts."""
+    where = EVAL / folder
+    transcripts = [path for path in (where / "transcripts").glob("*") if path.name != "NOTICE"]
+    parsed = {path.name: read_passages(path, embedder.fits).passages for path in transcripts}
+    cases = load_cases(where / "questions.jsonl")
+    assert len(cases) == questions
+    assert {c.source for c in cases if c.source} <= set(parsed)
+    for case in cases:
+        passages = parsed[case.source] if case.source else [p for found in parsed.values() for p in found]
+        assert unfindable([case], (p.text for p in passages)) == [], case
+        # Each gold is the interviewee's: a passage holds it, and no interviewer's question does.
+        asked = " ".join(collapse(p.question or "") for p in passages)
+        assert not case.gold or collapse(case.gold) not in asked, case
+
+
+def test_a_line_that_names_its_source_is_asked_of_that_source_only(make_bot, tmp_path):
+    bot = make_bot()
+    bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
+    file = tmp_path / "sourced.jsonl"
+    rows = [{"question": "How is the honey harvest this year?", "gold": "x"}]
+    rows.append({**rows[0], "source": BUNDLED.name})
+    file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    anywhere, sourced = [asking(bot)(case) for case in load_cases(file)]
+    assert anywhere.quotes[0].passage.source == "beekeeper.md"
+    assert {q.passage.source for q in sourced.quotes} == {BUNDLED.name}
+    result = run(bot.settings.store, "eval", str(file))
+    assert result.returncode == 0, result.stderr
+    rows.append({**rows[0], "source": "elsewhere.txt"})
+    file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run(bot.settings.store, "eval", str(file))
+    assert result.returncode == 1 and "does not hold: elsewhere.txt" in result.stderr

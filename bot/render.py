@@ -29,7 +29,7 @@ def citation_line(quote: Quote, title_limit: int = 0) -> str:
         parts.append(p.date or "undated")
     if p.turn:
         parts.append(f"question {p.turn}")
-    parts.append(p.paragraphs)
+    parts.append(p.paragraph_label)
     if p.time:
         parts.append(p.time)
     return " · ".join(parts)

@@ -209,7 +209,7 @@ def context_html(ctx: Context) -> str:
         current = " qb-v-current" if any(piece.id == p.id for piece in para) else ""
         time = f" · {esc(para[0].time)}" if para[0].time else ""
         out.append(
-            f'<p class="qb-v-para{current}"><span class="qb-v-pno">{para[0].paragraphs}{time}</span>'
+            f'<p class="qb-v-para{current}"><span class="qb-v-pno">{para[0].paragraph_label}{time}</span>'
             f"{' '.join(pieces)}</p>"
         )
     if ctx.more_after:

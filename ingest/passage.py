@@ -31,7 +31,7 @@ class Passage:
     last_paragraph: int | None = None  # the last paragraph it joins, when it joins several
 
     @property
-    def paragraphs(self) -> str:
+    def paragraph_label(self) -> str:
         """The paragraph(s) it comes from as a citation gives them: "¶3", or "¶3–5" when joined."""
         last = f"–{self.last_paragraph}" if self.last_paragraph else ""
         return f"¶{self.paragraph}{last}"

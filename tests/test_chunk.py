@@ -126,7 +126,7 @@ def test_a_briefing_written_a_sentence_at_a_time_is_quoted_from_joined_paragraph
     joined = passages[0]
     assert text[joined.char_start : joined.char_end] == joined.text
     assert joined.text.startswith("Well, a few things.") and joined.text.endswith("won in May.")
-    assert joined.paragraphs == "¶1–3" and passages[1].paragraphs == "¶1"
+    assert joined.paragraph_label == "¶1–3" and passages[1].paragraph_label == "¶1"
     assert "Q:" not in joined.text
 
 

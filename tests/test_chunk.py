@@ -40,7 +40,8 @@ def test_a_sentence_longer_than_the_limit_is_cut_between_words():
 def test_bundled_passages_are_verbatim_and_fit_the_model(embedder):
     parsed = read_passages(BUNDLED, embedder.fits)
     source = BUNDLED.read_text(encoding="utf-8")
-    assert len(parsed.passages) >= 28  # at least one per answer paragraph
+    assert len(parsed.passages) == 33  # at least one per answer paragraph: none is joined
+    assert all(p.last_paragraph is None for p in parsed.passages)
     for p in parsed.passages:
         assert source[p.char_start : p.char_end] == p.text
         assert embedder.fits(p.text)
@@ -128,8 +129,3 @@ def test_a_briefing_written_a_sentence_at_a_time_is_quoted_from_joined_paragraph
     assert joined.text.startswith("Well, a few things.") and joined.text.endswith("won in May.")
     assert joined.paragraph_label == "¶1–3" and passages[1].paragraph_label == "¶1"
     assert "Q:" not in joined.text
-
-
-def test_the_bundled_interview_keeps_one_paragraph_a_passage(embedder):
-    passages = read_passages(BUNDLED, embedder.fits).passages
-    assert len(passages) == 33 and all(p.last_paragraph is None for p in passages)

@@ -8,6 +8,16 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class MarkedLabel:
+    """A speaker label the file's markup sets apart (bold at the start of a paragraph): the
+    speaker's name as written, and where the label starts and ends (after its colon)."""
+
+    start: int
+    end: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Document:
     """The text of one transcript file and what the file itself says about it.
 
@@ -24,6 +34,7 @@ class Document:
     wrapped: bool = False  # its lines are a printed page's (PDF): a paragraph runs over several
     all_speech: bool = False  # every word is spoken (subtitles): no page chrome, headings or notes
     headings: tuple[int, ...] = ()  # where the headings a page marks up start: no label, no speech
+    labels: tuple[MarkedLabel, ...] = ()  # the speaker labels its markup sets apart, in order
 
 
 def title_from_filename(source: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import itertools
 import re
 import zipfile
 from collections import Counter
@@ -16,6 +15,7 @@ from bs4 import BeautifulSoup, Tag
 
 from ingest.document import Document, title_from_filename
 from ingest.errors import InputFileError, NotATranscriptError
+from ingest.html import read_html
 from ingest.pdf import read_pdf_text
 from ingest.sentences import SENTENCE_END
 from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
@@ -35,12 +35,9 @@ SUPPORTED_SUFFIXES = (
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a Word document is a ZIP archive: what it may unpack to
 
-_TIMED_LINE = re.compile(r"\s*(\S.*?)[ \t\xa0]{2,}(\d{1,3}:\d\d(?::\d\d)?)\s*")
 _COLUMN_HEADS = {"speaker", "name", "who", "person", "participant"}
 # A cell that holds a time or a span of time, "00:00:02" or "[00:00:02 - 00:00:09]": its start.
 _TIME_CELL = re.compile(r"[\[(]?(\d{1,3}:\d\d(?::\d\d)?)(?:[.,]\d+)?(?:\s*[-–—]\s*[\d:.,]+)?[\])]?")
-_HEADING = "\ue000"  # marks where a heading starts while the page's text is put together
-_SPACES = re.compile(r"\s*")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 
 
@@ -74,7 +71,7 @@ def parse_bytes(source: str, data: bytes) -> Document:
         text, title = read_pdf_text(source, data)
         return Document(source=source, text=text, title=title, wrapped=True)
     if suffix == ".docx":
-        return _read_html(source, _docx_as_html(source, data))
+        return read_html(source, _docx_as_html(source, data), page=False)
     text = decode(source, data)
     if not text.strip():
         raise NotATranscriptError(source, "the file is empty; there is nothing to ingest.")
@@ -87,7 +84,7 @@ def parse_bytes(source: str, data: bytes) -> Document:
             all_speech=True,
         )
     if suffix in (".html", ".htm"):
-        return _read_html(source, BeautifulSoup(text, "html.parser"))
+        return read_html(source, BeautifulSoup(text, "html.parser"))
     if suffix in (".md", ".markdown"):
         return _read_markdown(source, text)
     return Document(source=source, text=text)
@@ -203,8 +200,6 @@ def _docx_as_html(source: str, data: bytes) -> BeautifulSoup:
     for notes in soup.find_all("ol"):
         if not notes.find("li"):
             notes.decompose()
-    for line_break in soup.find_all("br"):
-        line_break.replace_with("\n")
     for table in soup.find_all("table"):
         _table_as_turns(soup, table)
     if not soup.get_text().strip():
@@ -258,38 +253,3 @@ def _cell_paragraphs(cell: Tag) -> list[str]:
     blocks = cell.find_all(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6")) or [cell]
     found = [" ".join(b.get_text(" ").split()) for b in blocks if not b.find(("p", "li"))]
     return [text for text in found if text]
-
-
-def _collapsed(line: str) -> str:
-    """The line with its runs of white space as one space, but for the two before a time that ends
-    a line of its own: Otter's label ("Linda Park  0:07") is told from speech by them."""
-    timed = _TIMED_LINE.fullmatch(line)
-    return f"{' '.join(timed.group(1).split())}  {timed.group(2)}" if timed else " ".join(line.split())
-
-
-def _read_html(source: str, soup: BeautifulSoup) -> Document:
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "header", "footer"]):
-        tag.decompose()
-    blocks = (
-        "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-        "main", "aside", "blockquote", "pre", "table", "ul", "ol", "dl", "dt", "dd", "figcaption",
-    )  # fmt: skip
-    for tag in soup.find_all(blocks):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    for cell in soup.find_all(("td", "th")):  # cells of a row are apart, never run together
-        cell.insert_after(" ")
-    for heading in soup.find_all(("h1", "h2", "h3", "h4", "h5", "h6")):
-        if heading.get_text(strip=True):
-            heading.insert(0, _HEADING)
-    lines = [_collapsed(line) for line in soup.get_text().split("\n")]
-    marked = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
-    pieces = marked.split(_HEADING)
-    starts = list(itertools.accumulate(len(piece) for piece in pieces[:-1]))
-    body = "".join(pieces)
-    canonical = soup.find("link", rel="canonical")
-    href = canonical.get("href") if canonical else None
-    url = href if isinstance(href, str) else None
-    headings = tuple(_SPACES.match(body, start).end() for start in starts)  # type: ignore[union-attr]
-    return Document(source=source, text=body, title=title or None, url=url or None, headings=headings)

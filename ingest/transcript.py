@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.document import Document, title_from_filename
+from ingest.document import Document, MarkedLabel, title_from_filename
 
 # A speaker label opens a paragraph: "Sergey Lavrov:", "MS. PSAKI:", "Q:", a bare "Q  ",
 # "Q Thanks, Jen." or "Q — and …" (White House style; one space only before a capital or a
@@ -18,7 +19,7 @@ from ingest.document import Document, title_from_filename
 # a colon ("The answer is simple: ...") is not mistaken for one.
 _TIMESTAMP = r"\d{1,3}:\d\d(?::\d\d)?(?:[.,]\d{1,3})?"
 _TIME_OR_RANGE = rf"{_TIMESTAMP}(?:\s*[-–—]\s*{_TIMESTAMP})?"  # "(00:00:05 - 00:00:12)"
-_NAME = r"[^\W\d_][\w.'’\-]*(?:,?[^\S\n][^\W\d_][\w.'’\-]*){0,5}(?:[^\S\n]\d{1,3})?"
+_NAME = r"[^\W\d_][\w.'’\-]*(?:,?[^\S\n]+[^\W\d_][\w.'’\-]*){0,5}(?:[^\S\n]\d{1,3})?"
 _LABEL = re.compile(
     rf"""
     (?:[\[(]?{_TIMESTAMP}[\])]?[^\S\n]+)?
@@ -51,6 +52,8 @@ _SEQUENCE_WORDS = {
     "firstly", "secondly", "thirdly", "finally", "lastly", "next", "then", "also", "plus", "again",
 }  # fmt: skip
 _SENTENCE_END = set('.?!:;…—"”’)]')  # a wrapped line ending otherwise runs on
+_LINK = re.compile(r"\bhttps?://")
+_WORD = re.compile(r"[^\W_]")
 _SENTENCE_CLOSE = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FINISHED_STATEMENT = re.compile(r"[.!…][\"'”’)\]]*$")
 _HONORIFIC = re.compile(r"^(?:Mr|Ms|Mrs|Dr)\.? ")
@@ -85,7 +88,7 @@ _NOT_SPEAKERS = {
     "url",
     "link",
 }
-_ANSWER_LABELS = {"a", "answer", "answers", "reply", "response"}
+_ANSWER_LABELS = {"a", "answer", "answers", "reply", "response", "responses"}
 _INTERVIEWER_WORDS = {
     "q",
     "question",
@@ -101,7 +104,12 @@ _INTERVIEWER_WORDS = {
     "press",
     "audience",
     "follow-up",
+    "remark",
+    "remarks",
 }
+
+_PRESS_SECRETARY = re.compile(r"\bpress secretary\b", re.IGNORECASE)
+_SPOKESPERSON = re.compile(r"\bSpokesperson ((?:[A-Z][\w\-]+ ){0,2}[A-Z][\w\-]+)['’]s\b")
 
 _MONTHS = [
     "january",
@@ -155,6 +163,10 @@ class Label:
 class Turn:
     label: str | None
     paragraphs: list[Paragraph] = field(default_factory=list)
+    speech_start: int = 0  # where the words after its label begin
+
+    def words(self, text: str) -> str:
+        return text[self.paragraphs[0].start : self.paragraphs[-1].end]
 
 
 @dataclass
@@ -194,7 +206,7 @@ def parse_transcript(doc: Document) -> Transcript:
     paragraphs = _paragraphs(text, doc.body_start, doc.wrapped)
     if not doc.all_speech:
         paragraphs = _drop_trailing_chrome(text, paragraphs)
-    turns = _turns(text, paragraphs, frozenset(doc.headings))
+    turns = _turns(text, paragraphs, frozenset(doc.headings), doc.labels)
     preamble = turns[0].paragraphs if turns and turns[0].label is None else []
     preamble_lines = [
         line.strip().lstrip("#").strip() for p in preamble for line in text[p.start : p.end].split("\n")
@@ -219,23 +231,34 @@ def parse_transcript(doc: Document) -> Transcript:
     # in the guest's mouth: they are quoted un-attributed.
     opening = [p for p in preamble if doc.all_speech or _is_opening_speech(text[p.start : p.end], title)]
     answers = [AnswerParagraph(p.start, p.end, None, None, 0, i) for i, p in enumerate(opening, 1)]
-    interviewers = _interviewer_labels(text, labelled)
+    interviewers = _interviewer_labels(text, labelled, title, by_asking=not doc.labels)
+    asking = [t.label in interviewers for t in labelled]
+    if doc.labels:
+        asking = _asking_turns(text, labelled, asking)
     speakers: list[str] = []
-    question: str | None = None
-    number = 0
+    asked: list[tuple[int, str, str]] = []  # each question so far: its number, who asks, its words
     numbered = Counter({0: len(answers)})  # answer paragraphs so far, by question number
-    for t in labelled:
+    for t, asks in zip(labelled, asking, strict=True):
         assert t.label is not None
-        if t.label in interviewers:
-            number += 1
-            question = "\n\n".join(filter(None, (_strip_label(text, p) for p in t.paragraphs)))
+        first = t.paragraphs[0]
+        if asks:
+            # Where the markup sets labels apart, a later paragraph's "Perm Territory:" is a word said.
+            rest = [text[p.start : p.end] if doc.labels else _strip_label(text, p) for p in t.paragraphs[1:]]
+            words = [text[t.speech_start : first.end], *rest]
+            asked.append((len(asked) + 1, t.label, "\n\n".join(filter(None, words))))
             continue
-        speaker = _display_name(t.label)
+        # The question a turn replies to is the last one put by someone else: a speaker's own
+        # question, or the thanks after an answer, are not what the next words answer.
+        number, _, question = next(
+            ((n, who, q) for n, who, q in reversed(asked) if who != t.label), (0, "", None)
+        )
+        speaker = _display_name(t.label, title)
         if speaker and speaker not in speakers:
             speakers.append(speaker)
-        spans = [(_speech_start(text, t.paragraphs[0]), t.paragraphs[0].end)]
+        spans = [(t.speech_start, first.end)]
         spans += [(p.start, p.end) for p in t.paragraphs[1:]]
-        spans = [(start, end) for start, end in spans if end > start]  # a label alone on its line
+        # Not a label alone on its line, nor a mark with no word in it ("<…>" for words left out, "* * *")
+        spans = [(start, end) for start, end in spans if _WORD.search(text, start, end)]
         # Numbered within the question, not the turn, so that two replies to one question (two
         # guests, or one relabelled) never share a citation.
         for i, (start, end) in enumerate(spans, numbered[number] + 1):
@@ -244,7 +267,13 @@ def parse_transcript(doc: Document) -> Transcript:
     if not interviewers:
         warnings.append(f"{doc.source}: no interviewer recognised; every turn is treated as an answer.")
     return Transcript(
-        title, date, doc.url, _timed(text, paragraphs, answers, doc.body_start), speakers, number, warnings
+        title,
+        date,
+        doc.url,
+        _timed(text, paragraphs, answers, doc.body_start),
+        speakers,
+        len(asked),
+        warnings,
     )
 
 
@@ -330,11 +359,17 @@ def _trimmed(text: str, start: int, end: int) -> Paragraph:
 
 
 def _drop_trailing_chrome(text: str, paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Scraped pages end in menus ("Additional materials", "Advanced settings"): not speech."""
+    """Scraped pages end in menus ("Additional materials", "Advanced settings") and notes to the
+    reader ("To view the slides, visit <https://…>"): not speech."""
     while paragraphs:
         last = text[paragraphs[-1].start : paragraphs[-1].end]
         short_fragment = len(last.split()) <= 3 and not re.search(r"[.!?\"”’)]$", last)
-        if _PAGE_CHROME.match(last.strip()) or (short_fragment and not _label_shape(last, 0, len(last))):
+        note = _LINK.search(last) and not _label_shape(last, 0, len(last))
+        if (
+            _PAGE_CHROME.match(last.strip())
+            or note
+            or (short_fragment and not _label_shape(last, 0, len(last)))
+        ):
             paragraphs = paragraphs[:-1]
         else:
             break
@@ -377,9 +412,35 @@ def _name_word(word: str) -> bool:
 
 def _label_at(text: str, p: Paragraph) -> Label | None:
     label = _label_shape(text, p.start, p.end)
-    if label is None or _name_of(label.name).lower().rstrip(".") in _NOT_SPEAKERS:
+    if label is None or _not_a_speaker(label.name):
         return None
     return label
+
+
+def _not_a_speaker(name: str) -> bool:
+    return _name_of(name).lower().rstrip(".") in _NOT_SPEAKERS
+
+
+def _marked_labels(
+    text: str, paragraphs: list[Paragraph], marked: tuple[MarkedLabel, ...]
+) -> list[Label | None]:
+    """Each paragraph's label where the markup sets labels apart: the markup decides. A label it
+    marks opens a turn; so does the same name written plainly at the start of a paragraph, and
+    the labels that only say who asks or answers ("Q:", "A:"); any other text before a colon
+    ("Second:", "Perm Territory:") is speech."""
+    at = {m.start: m for m in marked if not _not_a_speaker(m.name)}
+    names = {m.name for m in at.values()}
+    labels: list[Label | None] = []
+    for p in paragraphs:
+        found = at.get(p.start)
+        if found:
+            end = found.end + len(text[found.end : p.end]) - len(text[found.end : p.end].lstrip())
+            labels.append(Label(found.name, end, heading=False))
+            continue
+        label = _label_at(text, p)
+        generic = label and (_name_of(label.name).lower().rstrip(".") in _ANSWER_LABELS or _asks(label.name))
+        labels.append(label if label and (label.name in names or generic) else None)
+    return labels
 
 
 def _speech_start(text: str, p: Paragraph) -> int:
@@ -391,12 +452,18 @@ def _strip_label(text: str, p: Paragraph) -> str:
     return text[_speech_start(text, p) : p.end]
 
 
-def _turns(text: str, paragraphs: list[Paragraph], headings: frozenset[int] = frozenset()) -> list[Turn]:
+def _turns(
+    text: str,
+    paragraphs: list[Paragraph],
+    headings: frozenset[int] = frozenset(),
+    marked: tuple[MarkedLabel, ...] = (),
+) -> list[Turn]:
     """The speaker turns. A heading ("Glassblowing: An Interview", "Part Two: The Workshop") opens
     one only with a label that opens other paragraphs too, or two headings (pages mark up "Q: …"
     as a heading, and Word users set labels in a heading style); else it is no one's speech, and
-    before the first turn it may give the title."""
-    labels = [_label_at(text, p) for p in paragraphs]
+    before the first turn it may give the title. Where the markup sets labels apart, it
+    decides (see :func:`_marked_labels`)."""
+    labels = _marked_labels(text, paragraphs, marked) if marked else [_label_at(text, p) for p in paragraphs]
     headed = Counter(
         label.name for p, label in zip(paragraphs, labels, strict=True) if label and p.start in headings
     )
@@ -419,7 +486,7 @@ def _turns(text: str, paragraphs: list[Paragraph], headings: frozenset[int] = fr
     inline = sum(1 for label in labels if label and label.heading) <= len(named) / 2
 
     def opens_turn(label: Label) -> bool:
-        if counts[label.name] > 1 or _asks(label.name):
+        if marked or counts[label.name] > 1 or _asks(label.name):
             return True
         if in_capitals and not _in_capitals(label.name):
             return False
@@ -434,10 +501,39 @@ def _turns(text: str, paragraphs: list[Paragraph], headings: frozenset[int] = fr
         if p.start in headings and not label and len(turns) > 1:
             continue
         if label and opens_turn(label):
-            turns.append(Turn(label.name, [p]))
+            turns.append(Turn(label.name, [p], label.end))
         else:
+            if not turns[-1].paragraphs:
+                turns[-1].speech_start = p.start
             turns[-1].paragraphs.append(p)
+    if marked:
+        same = _same_speakers(Counter(t.label for t in turns if t.label))
+        for t in turns:
+            t.label = same.get(t.label, t.label) if t.label else None
     return [t for t in turns if t.paragraphs]
+
+
+def _same_speakers(turns: Counter[str]) -> dict[str, str]:
+    """Labels that name a speaker another label names more briefly: "President of Russia
+    Vladimir Putin", "Gazprom CEO Alexei Miller" and "Vladimir Putin (Noise in the audience)" are
+    Vladimir Putin and Alexei Miller where those labels open other turns, and so is "PRESS
+    SECRETARY DMITRY PESKOV" Dmitry Peskov; a name spelt otherwise once ("Dmitry PeskoV") is
+    the one spelt so most often (``turns`` counts each label's turns). A name of one word
+    ("COOPER") is too short to tell."""
+    same = {}
+    for label in turns:
+        long = _name_of(label).casefold().split()
+        shorter = [
+            other
+            for other in turns
+            if other != label
+            and 2 <= len(other.split()) <= len(long)
+            and long[-len(other.split()) :] == other.casefold().split()
+            and (len(other.split()) < len(label.split()) or turns[other] > turns[label])
+        ]
+        if shorter:
+            same[label] = max(shorter, key=lambda other: (turns[other], -len(other)))
+    return same
 
 
 def _name_of(label: str) -> str:
@@ -455,17 +551,26 @@ def _label_words(label: str) -> set[str]:
 
 
 def _asks(label: str) -> bool:
-    """Whether a label names an interviewer: "Q", "Question", "MODERATOR", "Q Mr. President"."""
-    return bool(_label_words(label) & _INTERVIEWER_WORDS)
+    """Whether a label names an interviewer: "Q", "Question", "MODERATOR", "Q Mr. President"; a
+    press secretary answers ("Presidential Press Secretary Dmitry Peskov")."""
+    return bool(_label_words(_PRESS_SECRETARY.sub("", label)) & _INTERVIEWER_WORDS)
 
 
-def _interviewer_labels(text: str, turns: list[Turn]) -> set[str]:
+def _interviewer_labels(text: str, turns: list[Turn], title: str, by_asking: bool = True) -> set[str]:
+    """The labels of those who ask: by label ("Question", "MODERATOR", and their later short
+    forms); at the press conference of a spokesperson the title names, everyone else ("CCTV:",
+    "Reuters:"); or failing that (``by_asking``) the one speaker whose turns are mostly
+    questions."""
     labels = {t.label for t in turns if t.label}
     named = {label for label in labels if _asks(label)}
+    spokesperson = _SPOKESPERSON.search(title)
+    if spokesperson:
+        answering = {spokesperson.group(1).casefold(), *_ANSWER_LABELS}
+        named |= {label for label in labels if _name_of(label).casefold().rstrip(".") not in answering}
     # "ANDERSON COOPER, CNN ANCHOR:" is later just "COOPER:".
     names = {w for label in named for w in _label_words(label) - _INTERVIEWER_WORDS if len(w) > 2}
     aliases = {label for label in labels if _label_words(label) <= names}
-    if named:
+    if named or not by_asking:
         return named | aliases
     asks: Counter[str] = Counter()
     counts: Counter[str] = Counter()
@@ -485,12 +590,44 @@ def _interviewer_labels(text: str, turns: list[Turn]) -> set[str]:
     return set()
 
 
-def _display_name(label: str) -> str | None:
-    """The speaker as citations name them; None for a label that only says it answers ("A:",
-    "Answer:"), which names no one."""
+def _asking_turns(text: str, turns: list[Turn], asking: list[bool]) -> list[bool]:
+    """``asking`` with the questions that named speakers put where the markup sets labels apart:
+    at a news conference a journalist asks ("Valery Sanfirov: … How can climate change damage
+    Russia?"), at a meeting the host asks a minister. A turn of anyone but the one who speaks
+    most, with a question in it, that another named speaker takes up, puts a question: the
+    question its reply cites, not an answer. (In plain text, where officials hand over with a
+    question, "… Dr. Fauci?", and debaters ask back, labels alone tell who asks.)"""
+    said: Counter[str] = Counter()  # the words of each named speaker ("Reply:" names no one)
+    for t, asks in zip(turns, asking, strict=True):
+        if not asks and t.label and _name_of(t.label).casefold().rstrip(".") not in _ANSWER_LABELS:
+            said[t.label] += len(t.words(text).split())
+    if not said:
+        return asking
+    principal = said.most_common(1)[0][0]
+    asking = list(asking)
+    for i, (t, reply) in enumerate(itertools.pairwise(turns)):
+        taken_up = reply.label not in (t.label, None) and not asking[i + 1] and reply.label in said
+        if not asking[i] and t.label != principal and taken_up and "?" in t.words(text):
+            asking[i] = True
+    return asking
+
+
+def _display_name(label: str, title: str = "") -> str | None:
+    """The speaker as citations name them. A label that only says it answers ("A:", "Answer:")
+    names no one (None), unless the title names the one spokesperson who answers ("Foreign
+    Ministry Spokesperson Lu Kang's Regular Press Conference …"); a title in place of a name
+    ("THE PRESIDENT:") is the person the transcript's title gives it to ("Remarks by President
+    Biden …": President Biden)."""
     label = _name_of(label)
     if label.lower().rstrip(".") in _ANSWER_LABELS:
-        return None
+        spokesperson = _SPOKESPERSON.search(title)
+        return spokesperson.group(1) if spokesperson else None
+    office = re.fullmatch(r"(?i:the) ((?:[A-Z][a-z]*|[A-Z]+)(?: [A-Z][a-z]*| [A-Z]+)*)", label)
+    if office:
+        role = " ".join(w.capitalize() for w in office.group(1).split())
+        holder = re.search(rf"\b{re.escape(role)}\s+([A-Z][\w'’\-]+)", title)
+        if holder:
+            return f"{role} {holder.group(1)}"
     if label.isupper() and len(label) > 2:
         return " ".join(w.capitalize() if w.isalpha() else w.title() for w in label.split())
     return label
@@ -528,6 +665,7 @@ def _is_opening_speech(paragraph: str, title: str) -> bool:
         and len(words) >= 2
         and capitalised <= len(words) / 2  # "THIS IS A RUSH TRANSCRIPT.", "En Route Washington, D.C."
         and (line[0].isalnum() or line[0] in "\"“‘'¿¡")  # not a heading, note, aside or quote block
+        and not _LINK.search(line)  # "To view the slides, visit <https://…>" is a note to the reader
     )
 
 

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 COLLECTION = "passages"
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "10"
 _BATCH = 256
 _PAGE = 5000
 

@@ -22,6 +22,7 @@ from bot import Bot, Settings
 from bot import ui_html as ui
 from bot.core import MAX_QUESTION_CHARS
 from bot.filters import check_filters
+from bot.handover import INGEST_API, REMOVE_API, receive_ingest
 from bot.uploads import stage_upload
 from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import QuotebotError
@@ -38,6 +39,7 @@ EXAMPLES = [
     "Can online concerts replace live ones?",
     "How many cross year events are planned for this year?",
 ]
+CONCURRENT_EVENTS = 4
 ASK_PLACEHOLDER = "Ask about the interviews, or a follow-up…  (Enter to ask)"
 INTRO = """\
 ### Ask the interviews
@@ -114,12 +116,14 @@ def build(bot: Bot) -> gr.Blocks:
         speakers: list[str] | None = None,
     ) -> str:
         try:
-            check_filters(bot, message, sources, speakers)
+            check_filters(bot, sources, speakers)
             answer = bot.ask(
                 message, history=asked(history), k=int(quotes), sources=sources, speakers=speakers
             )
         except QuotebotError as exc:
             return ui.error_html(str(exc))
+        except Exception as exc:
+            return ui.error_html(failure("answering the question", exc))
         return ui.answer_html(answer, min_score, only=[*(sources or ()), *(speakers or ())])
 
     def open_source(evt: gr.EventData) -> tuple[str, gr.Sidebar, gr.Sidebar]:
@@ -136,6 +140,8 @@ def build(bot: Bot) -> gr.Blocks:
             status = ui.removed_status(source, bot.remove(source))
         except QuotebotError as exc:
             status = ui.upload_status("error", str(exc))
+        except Exception as exc:
+            status = ui.upload_status("error", failure(f"removing {source}", exc))
         return (status, *refresh())
 
     def refresh() -> tuple[str, Any, Any]:
@@ -154,6 +160,8 @@ def build(bot: Bot) -> gr.Blocks:
             report = bot.ingest([staged], progress=True)
         except QuotebotError as exc:
             return (ui.upload_status("error", str(exc)), *refresh())
+        except Exception as exc:
+            return (ui.upload_status("error", failure(f"adding {original}", exc)), *refresh())
         finally:
             if staged is not None:
                 shutil.rmtree(staged.parent, ignore_errors=True)
@@ -260,7 +268,29 @@ def build(bot: Bot) -> gr.Blocks:
             api_visibility="private",
         )
         demo.load(refresh, None, [sources_panel, source_filter, speaker_filter], api_visibility="private")
+
+        # `quotebot ingest` and `remove` send their work here while this chat holds the store.
+        def ingest_files(names: list[str], walked: list[bool], contents: list[str]) -> dict[str, Any]:
+            return receive_ingest(bot.store, names, walked, contents)
+
+        def remove_source_sent(source: str) -> int:
+            return bot.remove(source)
+
+        gr.api(ingest_files, api_name=INGEST_API, api_visibility="undocumented")
+        gr.api(remove_source_sent, api_name=REMOVE_API, api_visibility="undocumented")
+    # Questions are answered a few at a time: each uses both cores for its model work, and an
+    # upload embeds beside them; more at once would only lengthen every answer.
+    demo.queue(default_concurrency_limit=CONCURRENT_EVENTS)
     return demo
+
+
+def failure(doing: str, exc: Exception) -> str:
+    """What the chat says when something it did not expect goes wrong; the cause goes to the log."""
+    logger.error("failed %s", doing, exc_info=exc)
+    return (
+        f"Something went wrong while {doing} ({type(exc).__name__}); nothing was lost. Try again in "
+        "a moment; if it keeps happening, restart quotebot: its log says what failed."
+    )
 
 
 # One delegated listener for the whole page: citation links open the viewer, copy links copy.
@@ -401,6 +431,7 @@ def serve(
     host = host or bot.settings.host
     credentials = bot.settings.credentials
     warn_if_exposed(host, credentials)
+    bot.store.hold()
     seed_if_empty(bot)
     demo = build(bot)
     demo.launch(
@@ -409,14 +440,31 @@ def serve(
         share=False,
         auth=credentials,
         auth_message="quotebot: log in with the user and password from QUOTEBOT_AUTH.",
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         max_file_size=MAX_FILE_BYTES,
         quiet=not block,
         theme=THEME,
         css_paths=[STATIC / "quotebot.css"],
         footer_links=[],
     )
+    bot.store.hold(local_url(host, demo.server_port))
+    close = demo.close
+
+    def close_and_let_go(*args: Any, **kwargs: Any) -> None:  # a stopped chat takes no more writes
+        close(*args, **kwargs)
+        bot.store.release()
+
+    demo.close = close_and_let_go  # type: ignore[method-assign]
+    if block:
+        demo.block_thread()
     return demo
+
+
+def local_url(host: str, port: int | None) -> str:
+    """Where this machine reaches the chat: the loopback where it listens on every address."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.core import Bot
 from bot.evaluate import asking, load_cases, metrics_table, run_eval, unfindable
 from bot.filters import check_filters
+from bot.handover import send_ingest, send_remove
 from bot.render import UNATTRIBUTED, answer_text, counted
 from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
@@ -40,6 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader stopped early (`quotebot sources --json | head`); so do we, quietly. Output
         # still buffered would raise again at exit, so it goes nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # a bug or a broken store: one sentence, and the cause where asked
+        logger.info("quotebot failed", exc_info=True)
+        print(
+            f"quotebot: something went wrong ({type(exc).__name__}: {exc}). Nothing else was changed; "
+            "run the command again with --verbose to see where, and report it if it persists.",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -106,7 +115,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(bot: Bot, args: argparse.Namespace) -> int:
-    report = bot.ingest(args.paths, progress=sys.stderr.isatty())
+    held = bot.store.held_by()
+    if held:
+        print(f"quotebot: the chat at {held} holds this store; sending the files to it", file=sys.stderr)
+        report, stored = send_ingest(held, args.paths, bot.settings.credentials)
+        where = f"the chat at {held}"
+    else:
+        report = bot.ingest(args.paths, progress=sys.stderr.isatty())
+        stored, where = bot.store.count(), str(bot.store.location)
     for name in report.added:
         print(f"added      {name}")
     for name in report.replaced:
@@ -120,7 +136,7 @@ def _ingest(bot: Bot, args: argparse.Namespace) -> int:
     for _, why in report.failed:
         print(f"quotebot: {why}", file=sys.stderr)
     written = counted(report.passages, "passage")
-    print(f"{written} written; the store holds {bot.store.count()} at {bot.store.location}")
+    print(f"{written} written; the store holds {stored} at {where}")
     return 1 if report.failed else 0
 
 
@@ -131,7 +147,7 @@ def _ask(bot: Bot, args: argparse.Namespace) -> int:
         return _ask_lines(bot, args)
     if args.question is None:
         raise QuotebotError('Give a question: quotebot ask "What does Lavrov think about sanctions?"')
-    check_filters(bot, args.question, args.sources, args.speakers)
+    check_filters(bot, args.sources, args.speakers)
     answer = bot.ask(
         args.question, history=args.history, k=args.k, sources=args.sources, speakers=args.speakers
     )
@@ -146,7 +162,7 @@ def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
             continue
         try:
             question, history, k = _request(line)
-            check_filters(bot, question, args.sources, args.speakers)
+            check_filters(bot, args.sources, args.speakers)
             answer = bot.ask(
                 question, history=history, k=k or args.k, sources=args.sources, speakers=args.speakers
             )
@@ -228,7 +244,8 @@ def _sources(bot: Bot, args: argparse.Namespace) -> int:
 
 
 def _remove(bot: Bot, args: argparse.Namespace) -> int:
-    removed = bot.remove(args.source)
+    held = bot.store.held_by()
+    removed = send_remove(held, args.source, bot.settings.credentials) if held else bot.remove(args.source)
     print(f"removed {args.source} ({counted(removed, 'passage')})")
     return 0
 

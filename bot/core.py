@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +33,7 @@ from bot.retrieve import (
     runs,
     sentence_scores,
     top_indices,
+    verbatim_segments,
     window_text,
 )
 from bot.settings import Settings, check_top_k
@@ -39,7 +41,7 @@ from ingest import Passage, sentence_spans
 from ingest.errors import EmptyQuestionError
 from vectorstore import Embedder, IngestReport, SourceInfo, Store
 from vectorstore.embedder import Pieces
-from vectorstore.index import tokenize
+from vectorstore.index import DerivedIndex, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +136,7 @@ class Bot:
         )
         self.embedder = self.store.embedder
         self._detail_cache: OrderedDict[str, PassageDetail] = OrderedDict()
+        self._detail_lock = threading.Lock()  # the chat asks from several threads at once
 
     def ask(
         self,
@@ -156,15 +159,18 @@ class Bot:
                 f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
         k = self.settings.top_k if k is None else check_top_k(k, "k")
+        # One view of the store for the whole question: an ingest or removal meanwhile (another
+        # thread's upload) is seen by the next question, never by half of this one.
+        index = self.store.derived()
         searched, history = question, [plain(h) for h in history]
         if self.settings.spelling:
-            speller = self.store.derived().speller
+            speller = index.speller
             searched, history = speller.correct(question), [speller.correct(h) for h in history]
-        subject, earlier, requests = self._more_of(searched, history)
+        subject, earlier, requests = self._more_of(index, searched, history)
         skip = requests * k  # the passages already quoted for the question and each request for more
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another
-        ranked = self.rank(subject, earlier, sources=sources, speakers=speakers, depth=depth)
-        quotes = tuple(self._quote(c) for c in ranked[skip : skip + k])
+        ranked = self.rank(subject, earlier, sources=sources, speakers=speakers, depth=depth, index=index)
+        quotes = self._quotes(index, ranked, skip, k)
         answered = bool(quotes) and quotes[0].score >= self.settings.min_score
         follows = subject if requests else ranked[0].query.context if ranked else None
         spelled = searched if searched != question else None
@@ -177,6 +183,7 @@ class Bot:
         sources: Iterable[str] | None = None,
         speakers: Iterable[str] | None = None,
         depth: int = 0,
+        index: DerivedIndex | None = None,
     ) -> list[Candidate]:
         """The best candidate passages for ``question`` with their signals and fused scores, best first.
 
@@ -185,30 +192,36 @@ class Bot:
         signals are fused into a calibrated score; the best ``rerank_depth`` (or ``depth``, if
         more) are then re-scored with their best sentence's similarity and the word-by-word match
         of their word pieces, and returned. A question that names speakers ("What did Lavrov say
-        …") is answered from their passages only, unless ``speakers`` are given. A question
+        …") is answered from their passages only, unless ``speakers`` are given; a name of someone
+        who does not speak in ``sources`` is the question's subject, not a filter. A question
         that may or may not follow up on the previous one is ranked both ways, each asking of the
         speakers named before, and the more confident reading is kept.
         """
-        if not len(self.store.derived()):
+        index = index or self.store.derived()
+        if not len(index):
             return []
-        query = self._query(question, history)
-        ranked = self._ranked(query, sources, speakers, depth)
+        query = self._query(index, question, history, sources)
+        ranked = self._ranked(index, query, sources, speakers, depth)
         if query.context_weight and not points_back(question, query.tokens):
             # It names things of its own, so it may be a new question rather than a follow-up
             # ("When did the harbour reopen?", "What about vaccine passports?"): keep the reading
             # the transcripts answer more confidently. Either way it asks of the speakers named
             # before ("And in summer?" after "What did Lavrov say about bees?").
-            own = replace(self._query(question, ()), speakers=query.speakers)
-            alone = self._ranked(own, sources, speakers, depth)
+            own = replace(self._query(index, question, (), sources), speakers=query.speakers)
+            alone = self._ranked(index, own, sources, speakers, depth)
             if alone and (not ranked or alone[0].score > ranked[0].score):
                 return alone
         return ranked
 
     def _ranked(
-        self, query: Query, sources: Iterable[str] | None, speakers: Iterable[str] | None, depth: int
+        self,
+        index: DerivedIndex,
+        query: Query,
+        sources: Iterable[str] | None,
+        speakers: Iterable[str] | None,
+        depth: int,
     ) -> list[Candidate]:
         s = self.settings
-        index = self.store.derived()
         source_list = list(sources) if sources else None
         speaker_list = index.speakers_named(speakers) if speakers else query.speakers or None
         allowed = index.mask(source_list, speaker_list)
@@ -260,12 +273,16 @@ class Bot:
         ranked = [replace(c, score=float(score)) for c, score in zip(candidates, final, strict=True)]
         return sorted(ranked, key=lambda c: -c.score)
 
-    def _query(self, question: str, history: Sequence[str]) -> Query:
-        """The question as retrieval sees it, borrowing from the previous one if it is a follow-up."""
-        index = self.store.derived()
-        tokens = self._topic_tokens(question)
-        named = index.named_speakers(question)
-        previous = self._previous_question(history)
+    def _query(
+        self, index: DerivedIndex, question: str, history: Sequence[str], sources: Iterable[str] | None = None
+    ) -> Query:
+        """The question as retrieval sees it, borrowing from the previous one if it is a follow-up.
+        Its ``speakers`` are those it names who speak in ``sources``: anyone else it names is
+        what it asks about."""
+        source_list = list(sources) if sources else None
+        tokens = self._topic_tokens(index, question, source_list)
+        named = index.named_speakers(question, source_list)
+        previous = self._previous_question(index, history, source_list)
         weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
         if weight <= 0.0 or previous is None:
             (pieces,) = self.embedder.embed_pieces([question])
@@ -277,78 +294,112 @@ class Bot:
             blend(pieces.vector, before.vector, weight),
             tokens,
             context=previous,
-            context_tokens=self._topic_tokens(previous),
+            context_tokens=self._topic_tokens(index, previous, source_list),
             context_weight=weight,
-            speakers=named or index.named_speakers(previous),
+            speakers=named or index.named_speakers(previous, source_list),
             pieces=pieces,
             context_pieces=before,
         )
 
-    def _previous_question(self, history: Sequence[str]) -> str | None:
+    def _previous_question(
+        self, index: DerivedIndex, history: Sequence[str], sources: Sequence[str] | None = None
+    ) -> str | None:
         """The last earlier question, itself joined to the one before when it was read as a
-        follow-up (a short one that may stand alone was, if its blended reading won)."""
+        follow-up (a short one that may stand alone was, if its blended reading won), as asked
+        of ``sources``."""
         earlier = [h for h in map(plain, history) if h]
         if not earlier:
             return None
         last, before = earlier[-1], earlier[:-1]
-        tokens = self._topic_tokens(last)
+        tokens = self._topic_tokens(index, last, sources)
         if not before or not followup_weight(last, tokens, True, self.settings.followup_weight):
             return last
         if not points_back(last, tokens):
             # Read with the one question before it, as it was asked; going further back would
             # rank again for every short question of a long chat.
-            ranked = self.rank(last, before[-1:])
+            ranked = self.rank(last, before[-1:], sources=sources, index=index)
             if not ranked or ranked[0].query.context is None:
                 return last
         return f"{before[-1]} {last}"
 
-    def _more_of(self, question: str, history: Sequence[str]) -> tuple[str, list[str], int]:
+    def _more_of(
+        self, index: DerivedIndex, question: str, history: Sequence[str]
+    ) -> tuple[str, list[str], int]:
         """For "Tell me more" and the like: the question it asks more of, that question's own
         history, and how many requests for more (this one included) follow it. Any other
         question is returned as it is, with 0 requests. ``history`` is made plain already."""
         earlier = [h for h in history if h]
         requests = 0
-        while earlier and asks_for_more(question, self._topic_tokens(question)):
+        while earlier and asks_for_more(question, self._topic_tokens(index, question)):
             requests += 1
             question = earlier.pop()
         return question, earlier, requests
 
-    def _topic_tokens(self, question: str) -> list[str]:
-        """The question's content words less the names of the speakers it names: "Does Lavrov
-        think others should copy that?" says no more about its topic than "Does he …"."""
-        index = self.store.derived()
-        names = {t for label in index.named_speakers(question) for t in tokenize(label)}
+    def _topic_tokens(
+        self, index: DerivedIndex, question: str, sources: Sequence[str] | None = None
+    ) -> list[str]:
+        """The question's content words less the names of the speakers it names (who speak in
+        ``sources``): "Does Lavrov think others should copy that?" says no more about its topic
+        than "Does he …", but Putin is the topic of "What did Biden say of Putin?" asked of a
+        press conference where Putin does not speak."""
+        names = {t for label in index.named_speakers(question, sources) for t in tokenize(label)}
         return [t for t in index.query_tokens(question) if t not in names]
 
     def _details(self, passages: Sequence[Passage]) -> list[PassageDetail]:
-        """Each passage's detail; the ones not cached are embedded in one batch."""
-        missing = [p for p in dict.fromkeys(passages) if p.id not in self._detail_cache]
+        """Each passage's detail; the ones not cached are embedded in one batch (outside the
+        cache's lock, so that other questions are not held up by this one's embedding)."""
+        with self._detail_lock:
+            found = {p.id: self._detail_cache[p.id] for p in passages if p.id in self._detail_cache}
+        missing = [p for p in dict.fromkeys(passages) if p.id not in found]
         spans = [sentence_spans(p.text) for p in missing]
-        texts = [p.text[a:b] for p, found in zip(missing, spans, strict=True) for a, b in found]
+        texts = [p.text[a:b] for p, sentences in zip(missing, spans, strict=True) for a, b in sentences]
         vectors = self.embedder.embed(texts)
         pieces = self.embedder.embed_pieces([p.text for p in missing])
         start = 0
-        for p, found, passage_pieces in zip(missing, spans, pieces, strict=True):
-            end = start + len(found)
+        for p, sentences, passage_pieces in zip(missing, spans, pieces, strict=True):
+            end = start + len(sentences)
             tokens = tuple(frozenset(tokenize(t)) for t in texts[start:end])
             # Half precision halves the cache: a passage has up to 254 word pieces.
             piece_vectors = passage_pieces.vectors.astype(np.float16)
-            self._detail_cache[p.id] = PassageDetail(tuple(found), vectors[start:end], tokens, piece_vectors)
+            found[p.id] = PassageDetail(tuple(sentences), vectors[start:end], tokens, piece_vectors)
             start = end
-        result = []
-        for p in passages:
-            self._detail_cache.move_to_end(p.id)
-            result.append(self._detail_cache[p.id])
-        while len(self._detail_cache) > _DETAIL_CACHE:
-            self._detail_cache.popitem(last=False)
-        return result
+        with self._detail_lock:
+            for p in passages:
+                self._detail_cache[p.id] = found[p.id]
+                self._detail_cache.move_to_end(p.id)
+            while len(self._detail_cache) > _DETAIL_CACHE:
+                self._detail_cache.popitem(last=False)
+        return [found[p.id] for p in passages]
 
-    def _quote(self, candidate: Candidate) -> Quote:
+    def _quotes(
+        self, index: DerivedIndex, ranked: Sequence[Candidate], skip: int, k: int
+    ) -> tuple[Quote, ...]:
+        """The ``k`` quotes after the first ``skip`` of ``ranked``, each saying something the better
+        ones do not: a page that repeats a block of its own text has two passages of the same
+        words, and a quote of the same words again only crowds out the next candidate. Two
+        quotes are the same when their passages' texts are, or their verbatim pieces are, with
+        whitespace collapsed."""
+        seen: set[str | tuple[str, ...]] = set()
+        quotes: list[Quote] = []
+        for candidate in ranked:
+            if len(quotes) == skip + k:
+                break
+            passage = " ".join(candidate.passage.text.split())
+            if passage in seen:
+                continue
+            quote = self._quote(index, candidate)
+            words = tuple(" ".join(piece.split()) for piece in verbatim_segments(quote.text))
+            if words in seen:
+                continue
+            seen.update((passage, words))
+            quotes.append(quote)
+        return tuple(quotes[skip:])
+
+    def _quote(self, index: DerivedIndex, candidate: Candidate) -> Quote:
         """The candidate as a quote: its best sentence(s) highlighted, long passages windowed."""
         s = self.settings
         passage, detail = candidate.passage, candidate.detail
         text = passage.text
-        index = self.store.derived()
         goes_on = index.paragraph_goes_on(passage)
         if not detail.spans:
             return Quote(passage, candidate.score, (text.strip(),), window_text(text, (), (), *goes_on))

@@ -73,3 +73,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def roe_and_doe(tmp_path: Path) -> tuple[Path, Path]:
+    """Two transcripts: Jane Roe speaks in roe.txt; in doe.txt only John Doe does, and talks
+    about her."""
+    folder = tmp_path / "farmers"
+    folder.mkdir()
+    roe = folder / "roe.txt"
+    roe.write_text(
+        "Question: What do you grow on your farm?\n\n"
+        "Jane Roe: We grow barley and oats on forty acres, and we rotate them with clover every "
+        "third year so that the soil keeps its nitrogen.\n\n"
+        "Question: How did the drought affect you?\n\n"
+        "Jane Roe: The drought cost us half the barley crop. We sold two tractors to pay the bank, "
+        "and we still owe the co-operative for seed.\n",
+        encoding="utf-8",
+    )
+    doe = folder / "doe.txt"
+    doe.write_text(
+        "Question: You have farmed next to Jane Roe for twenty years. What do you make of her?\n\n"
+        "John Doe: Jane Roe is the most stubborn farmer I know, and the most honest. When the "
+        "drought came she sold her tractors rather than cheat the co-operative, and I admire her "
+        "for it.\n\n"
+        "Question: What are you planning for next season?\n\n"
+        "John Doe: I am planting sunflowers on the east field and leaving the west field fallow "
+        "until the spring rains come.\n",
+        encoding="utf-8",
+    )
+    return roe, doe

@@ -4,7 +4,7 @@ import logging
 
 import httpx
 import pytest
-from conftest import FIXTURES, collapse, free_port
+from conftest import collapse, free_port
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
@@ -108,16 +108,42 @@ def test_a_refused_question_is_no_context_for_the_next(running_app):
     client.close()
 
 
-def test_a_named_speaker_missing_from_the_chosen_transcripts_is_said_so(make_bot, transcript_copy):
+def test_a_question_about_someone_who_does_not_speak_in_the_chosen_transcripts_is_answered(
+    make_bot, roe_and_doe
+):
+    roe, doe = roe_and_doe
     bot = make_bot()
-    bot.ingest([transcript_copy, FIXTURES / "beekeeper.md"])
+    bot.ingest([roe, doe])
     port = free_port()
     demo = app.serve(bot, port=port, block=False)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False, token=False, analytics_enabled=False)
-        question = "What does Lavrov think about sanctions?"
-        reply = client.predict(question, 3, ["beekeeper.md"], [], api_name="/chat")
-        assert "names Sergey Lavrov, who does not speak in beekeeper.md" in reply and "qb-card" not in reply
+        question = "Why did Roe sell her tractors?"
+        reply = client.predict(question, 3, [doe.name], [], api_name="/chat")
+        assert "qb-card" in reply and "qb-error" not in reply and "qb-lowconf" not in reply
+        assert "the most stubborn farmer I know" in reply
+        # A speaker chosen by hand who does not speak there is still refused.
+        reply = client.predict(question, 3, [doe.name], ["Jane Roe"], api_name="/chat")
+        assert "No speaker named" in reply and f"in {doe.name}" in reply and "qb-card" not in reply
         client.close()
     finally:
         demo.close()
+
+
+def test_an_unexpected_failure_reaches_the_chat_as_a_sentence_and_the_log_with_its_cause(
+    running_app, monkeypatch, caplog
+):
+    bot, url = running_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Error executing plan: Internal error: Error finding id")
+
+    monkeypatch.setattr(bot, "ask", broken)
+    client = Client(url, verbose=False, token=False, analytics_enabled=False)
+    with caplog.at_level(logging.ERROR, logger="app"):
+        reply = client.predict("What does Lavrov think about sanctions?", 2, api_name="/chat")
+    client.close()
+    assert "qb-error" in reply
+    assert "Something went wrong while answering the question (RuntimeError); nothing was lost" in reply
+    assert "Error finding id" not in reply  # the cause is for the log, not the reader
+    assert any("Error finding id" in r.exc_text for r in caplog.records if r.exc_text)

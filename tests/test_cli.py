@@ -178,11 +178,21 @@ def test_folder_with_bad_and_same_named_files(tmp_path):
     shutil.copy(FIXTURES / "qa_short.txt", folder / "qa_short.txt")
     (folder / "empty.txt").write_text("")
     (folder / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    (folder / "README.md").write_text("# Interviews\n\nTranscripts of the 2023 oral history project.\n")
+    (folder / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge.\n")
     result = run(tmp_path / "s", "ingest", str(folder))
     assert result.returncode == 0, result.stderr  # skipped, not failed: re-runs succeed too
     assert "added      qa_short.txt" in result.stdout
     assert f"skipped    {folder / 'empty.txt'}: the file is empty" in result.stdout
     assert f"skipped    {folder / 'blob.txt'}: this looks like a binary file" in result.stdout
+    assert (
+        f"skipped    {folder / 'README.md'}: named as the folder's notes or licence, not a transcript; "
+        "name it on the command line to ingest it anyway.\n"
+    ) in result.stdout
+    assert (
+        f"skipped    {folder / 'LICENSE'}: named as the folder's notes or licence, not a transcript.\n"
+        in result.stdout
+    )
     shutil.copy(FIXTURES / "no_speakers.txt", folder / "qa_short.txt")
     shutil.copy(FIXTURES / "qa_short.txt", folder / "sub" / "qa_short.txt")
     result = run(tmp_path / "s", "ingest", str(folder))

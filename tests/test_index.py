@@ -115,6 +115,12 @@ def test_a_question_names_speakers_by_their_surname(embedder):
     assert index.named_speakers("Lavrov's view of Jean-Pierre?") == ["Mr. Jean-Pierre", "Sergey Lavrov"]
     assert index.named_speakers("What did Rice say?") == ["Ambassador Rice"]
     assert index.named_speakers("what did lavrov's deputy say?") == ["Sergey Lavrov"]  # no English word
+    # Asked of chosen sources, only those who speak there: anyone else named is the subject.
+    assert index.named_speakers("What did Lavrov say about Rice?", ["t.txt"]) == [
+        "Ambassador Rice",
+        "Sergey Lavrov",
+    ]
+    assert index.named_speakers("What did Lavrov say about Rice?", ["other.txt"]) == []
     # Not names: a lower-case English word; a surname the transcripts also use as an ordinary word ("young");
     # a heading taken for a speaker; a one-word label, which may as well be a place.
     assert index.named_speakers("How much rice does Russia export?") == []

@@ -61,3 +61,53 @@ def test_unreachable_server_is_a_clear_error(embedder):
         bot.sources()
     message = str(caught.value)
     assert "Start the server" in message and "?." not in message and message.count("running?") <= 1
+
+
+def test_a_chat_on_the_server_answers_throughout_another_process_ingest(chroma_url, embedder, tmp_path):
+    """For a team: the chat and `quotebot ingest` are two clients of one server. No question fails
+    while the other writes, and the chat answers from the new transcript once it notices it."""
+    import threading
+
+    from gradio_client import Client
+
+    import app
+
+    bot = Bot(Settings(chroma_url=chroma_url), embedder=embedder)
+    bot.store.recheck_seconds = 0.0
+    port = free_port()
+    demo = app.serve(bot, port=port, block=False)
+    briefing = sorted((Path(__file__).parent / "eval" / "briefings" / "transcripts").glob("*.md"))[0]
+    replies: list[str] = []
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, token=False, analytics_enabled=False)
+        try:
+            while not done.is_set() and len(replies) < 300:
+                replies.append(client.predict("Can online concerts replace live ones?", 1, api_name="/chat"))
+        except BaseException as exc:  # noqa: BLE001  # any failure is what this test looks for
+            failures.append(exc)
+        finally:
+            client.close()
+
+    askers = [threading.Thread(target=ask) for _ in range(3)]
+    try:
+        for asker in askers:
+            asker.start()
+        ingest = subprocess.run(
+            [sys.executable, "-m", "bot", "--chroma-url", chroma_url, "ingest", str(briefing)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        done.set()
+        for asker in askers:
+            asker.join(timeout=120)
+    try:
+        assert ingest.returncode == 0, ingest.stderr
+        assert not failures and replies and not [r for r in replies if "qb-error" in r]
+        assert briefing.name in {s.source for s in bot.sources()}
+        assert briefing.name in bot.store.derived().sources.tolist()
+    finally:
+        demo.close()
+        bot.remove(briefing.name)

@@ -158,6 +158,30 @@ def test_empty_and_binary_files_in_a_folder_are_skipped(make_bot, tmp_path):
     assert report.failed == [("empty.txt", "empty.txt: the file is empty; there is nothing to ingest.")]
 
 
+def test_a_folders_readme_and_licence_are_skipped_unless_named(make_bot, tmp_path):
+    folder = tmp_path / "interviews"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / "qa_short.txt", folder / "qa_short.txt")
+    (folder / "README.md").write_text("# Interviews\n\nTranscripts of the 2023 oral history project.\n")
+    (folder / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge.\n")
+    (folder / "sub" / "notice.txt").write_text("These transcripts are shared for research only.\n")
+    (folder / "sub" / "README.md").write_text("More transcripts.\n")  # no clash with the other README
+    bot = make_bot()
+    report = bot.ingest([folder])
+    assert report.added == ["qa_short.txt"] and not report.failed
+    assert [s.source for s in bot.sources()] == ["qa_short.txt"]
+    notes = "named as the folder's notes or licence, not a transcript"
+    assert dict(report.skipped) == {
+        str(folder / "README.md"): f"{notes}; name it on the command line to ingest it anyway.",
+        str(folder / "LICENSE"): f"{notes}.",  # it has no suffix, so naming it would not help
+        str(folder / "sub" / "notice.txt"): f"{notes}; name it on the command line to ingest it anyway.",
+        str(folder / "sub" / "README.md"): f"{notes}; name it on the command line to ingest it anyway.",
+    }
+    report = bot.ingest([folder, folder / "README.md"])  # named, it is ingested, and not also skipped
+    assert report.added == ["README.md"] and report.unchanged == ["qa_short.txt"]
+    assert str(folder / "README.md") not in dict(report.skipped)
+
+
 def test_store_built_with_another_model_is_refused(tmp_path, embedder):
     client = chromadb.PersistentClient(
         path=str(tmp_path / "old"), settings=Settings(anonymized_telemetry=False)

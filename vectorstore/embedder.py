@@ -41,6 +41,9 @@ class Embedder:
     def __init__(self) -> None:
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        # The tokenizer is not safe from several threads (it sets its padding per call: one
+        # thread's batch came out padded to another's length), and the chat asks from several.
+        self._running = threading.Lock()
 
     @property
     def model(self) -> SentenceTransformer:
@@ -53,9 +56,10 @@ class Embedder:
         """Unit-length embeddings, one row per text, so a dot product is cosine similarity."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.model.encode(
-            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
-        ).astype(np.float32)
+        model = self.model
+        with self._running:
+            found = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        return found.astype(np.float32)
 
     def embed_pieces(self, texts: list[str]) -> list[Pieces]:
         """Each text's unit vector (as :meth:`embed` gives it) and its word pieces' vectors, from
@@ -63,17 +67,21 @@ class Embedder:
         if not texts:
             return []
         model = self.model
-        # With no output_value, each text's outputs come as a dict of tensors.
-        outputs = cast(
-            list[dict[str, Any]],
-            model.encode(texts, batch_size=32, output_value=None, convert_to_numpy=False),
-        )
-        found = []
-        for text, output in zip(texts, outputs, strict=True):
+        with self._running:
+            # With no output_value, each text's outputs come as a dict of tensors.
+            outputs = cast(
+                list[dict[str, Any]],
+                model.encode(texts, batch_size=32, output_value=None, convert_to_numpy=False),
+            )
             # The offsets come from a second, cheap tokenization: the model's output has none.
-            offsets = model.tokenizer(
-                text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
-            )["offset_mapping"][1:-1]
+            spans = [
+                model.tokenizer(
+                    text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
+                )["offset_mapping"][1:-1]
+                for text in texts
+            ]
+        found = []
+        for offsets, output in zip(spans, outputs, strict=True):
             length = int(output["attention_mask"].sum())  # the rest is padding to the batch's longest
             pieces = output["token_embeddings"][1 : length - 1].float().numpy()
             pieces /= np.maximum(np.linalg.norm(pieces, axis=1, keepdims=True), 1e-12)
@@ -84,9 +92,11 @@ class Embedder:
 
     def count_wordpieces(self, text: str) -> int:
         """Word pieces the model sees for ``text``, [CLS] and [SEP] included."""
-        return len(
-            self.model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-        )
+        model = self.model
+        with self._running:
+            return len(
+                model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+            )
 
     def fits(self, text: str) -> bool:
         """True when the model embeds ``text`` whole, without truncating it."""

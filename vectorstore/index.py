@@ -201,13 +201,18 @@ class DerivedIndex:
         typed = set(_ACRONYM.findall(text))
         return [t for t in tokenize(text) if not t.isupper() or t in typed or t in self.postings]
 
-    def named_speakers(self, text: str) -> list[str]:
+    def named_speakers(self, text: str, sources: Sequence[str] | None = None) -> list[str]:
         """The speakers whose surname ``text`` names ("What did Lavrov say …" -> ["Sergey Lavrov"];
         "Lavrov's" counts too): capitalised, or in any case when it is no English word ("what did
-        lavrov say"); "rice" does not name Ambassador Rice."""
+        lavrov say"); "rice" does not name Ambassador Rice.
+
+        With ``sources``, only those who speak in them: in "How did Biden describe his meeting
+        with Putin?", asked of a press conference where Putin does not speak, Putin is the subject.
+        """
         bare = [re.sub(r"['’]s$", "", w) for w in _NAME_WORD.findall(text)]
         words = {w.lower() for w in bare if w[0].isupper() or w not in dictionary_words()}
-        return sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
+        named = sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
+        return [n for n in named if self.mask(sources, [n]).any()] if sources else named
 
     def speakers_named(self, names: Iterable[str]) -> list[str]:
         """The speakers a filter names: each name as stored, in any case ("MARIA LOPEZ"), or by

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import math
+import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,8 +40,15 @@ logger = logging.getLogger(__name__)
 COLLECTION = "passages"
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
 PIPELINE_VERSION = "10"
+_SERVING_LOCK = "quotebot-serving.lock"
+_SERVING = "quotebot-serving.json"  # where the chat that holds the store listens
 _BATCH = 256
 _PAGE = 5000
+# Files that sit beside transcripts in a folder (a repository, a download) and are about the
+# folder, not from an interview: by their name, whatever their suffix.
+_FOLDER_NOTES = frozenset(
+    {"readme", "license", "licence", "notice", "copying", "changelog", "contributing", "authors"}
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,20 @@ class Store:
         self._derived: DerivedIndex | None = None
         self._derived_count = -1
         self._derived_checked = -math.inf
+        self._deriving = threading.Lock()
+        self._held: FileLock | None = None
+        self._background_embedder: Embedder | None = None
+
+    @property
+    def _background(self) -> Embedder:
+        """The model that writes and rebuilds, once the store is held by a chat: a second copy of
+        the same model (the same vectors), so that a question never waits for an ingest's or a
+        rebuild's embedding, which takes seconds a batch. Elsewhere, the one model."""
+        if self._held is None:
+            return self.embedder
+        if self._background_embedder is None:
+            self._background_embedder = Embedder()
+        return self._background_embedder
 
     @property
     def location(self) -> str:
@@ -228,7 +252,17 @@ class Store:
         Rebuilt when the collection changes: a changed passage count is noticed at once, any
         other change (another process re-ingesting an edited file) within ``recheck_seconds``.
         ``fingerprint()`` reads every passage's metadata, so it is not run on every question.
+        Safe from several threads: one rebuilds while the others go on with the index as it was
+        (they wait only for the first one).
         """
+        if not self._deriving.acquire(blocking=self._derived is None):
+            return self._derived  # type: ignore[return-value]  # another thread is rebuilding it
+        try:
+            return self._derive()
+        finally:
+            self._deriving.release()
+
+    def _derive(self) -> DerivedIndex:
         count = self.count()
         now = time.monotonic()
         if (
@@ -240,7 +274,7 @@ class Store:
                 started = time.perf_counter()
                 fingerprint, passages = self._snapshot()
                 cache = self.path / "derived" if self.path is not None else None
-                self._derived = DerivedIndex(fingerprint, passages, self.embedder, cache)
+                self._derived = DerivedIndex(fingerprint, passages, self._background, cache)
                 logger.info(
                     "built the lexical and question indexes over %d passages in %.1f s",
                     len(self._derived),
@@ -288,10 +322,78 @@ class Store:
         consistent store that a re-run completes.
         """
         report = IngestReport()
-        files = _refuse_name_clashes(_expand(paths, report), report)
+        return self.ingest_files(files_to_ingest(paths, report), report, progress)
+
+    def ingest_files(
+        self, files: dict[Path, bool], report: IngestReport | None = None, progress: bool = False
+    ) -> IngestReport:
+        """Ingest ``files`` as :meth:`ingest` does, each with whether a folder walk found it (see
+        :func:`files_to_ingest`), adding to ``report``."""
+        report = report or IngestReport()
         with self._writing():
             self._ingest(files, report, progress)
         return report
+
+    # -- the chat holds an embedded store ------------------------------------------------------
+
+    def hold(self, url: str | None = None) -> None:
+        """Hold this embedded store for the chat serving it, for as long as this process lives.
+
+        Chroma's embedded store is read and written by one process at a time: another process
+        writing to it under a serving chat makes the chat's questions fail. So the chat holds the
+        store, says where it listens (``url``, given again once it is known), and ``quotebot
+        ingest``/``remove`` send their work to it (:meth:`held_by`) rather than write themselves.
+        The lock goes with the process, also when it is killed. A server store needs none of this:
+        the server serves every client."""
+        if self.path is None:
+            return
+        if self._held is None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.path / _SERVING_LOCK)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                logger.warning("The store at %s is in use; waiting for it …", self.path)
+                lock.acquire()
+            self._held = lock
+            with self._writing():  # an ingest already under way finishes first
+                pass
+        (self.path / _SERVING).write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
+
+    def release(self) -> None:
+        """Let go of a store :meth:`hold` held: the chat has stopped."""
+        if self._held is not None and self.path is not None:
+            (self.path / _SERVING).unlink(missing_ok=True)
+            self._held.release()
+            self._held = None
+
+    def held_by(self, wait: float = 30.0) -> str | None:
+        """The address of the chat that holds this embedded store, or None if none does. A chat
+        that is still starting is waited for, up to ``wait`` seconds."""
+        if self.path is None or self._held is not None or not (self.path / _SERVING_LOCK).exists():
+            return None
+        deadline = time.monotonic() + wait
+        while True:
+            lock = FileLock(self.path / _SERVING_LOCK)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                pass
+            else:
+                lock.release()
+                return None
+            try:
+                url = json.loads((self.path / _SERVING).read_text(encoding="utf-8")).get("url")
+            except (OSError, ValueError):
+                url = None
+            if url:
+                return str(url)
+            if time.monotonic() > deadline:
+                raise StoreUnavailableError(
+                    f"The store at {self.path} is held by a quotebot chat that has not said where it "
+                    "listens. Add files through its upload button, or stop it and try again."
+                )
+            time.sleep(0.2)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -319,7 +421,7 @@ class Store:
         for path, walked in files.items():
             try:
                 data = path.read_bytes()
-                parsed = passages_from(read_document(path), self.embedder.fits, self.max_tokens)
+                parsed = passages_from(read_document(path), self._background.fits, self.max_tokens)
             except NotATranscriptError as exc:
                 # An empty or binary file met in a folder is not a transcript anyone asked for;
                 # failing on it would fail every later run over the same folder.
@@ -365,7 +467,7 @@ class Store:
             batch = passages[i : i + _BATCH]
             new = list(dict.fromkeys(p.text for p in batch if p.text not in vectors))
             if new:
-                vectors.update(zip(new, self.embedder.embed(new), strict=True))
+                vectors.update(zip(new, self._background.embed(new), strict=True))
             self.collection.upsert(
                 ids=[p.id for p in batch],
                 embeddings=np.asarray([vectors[p.text] for p in batch], dtype=np.float32),
@@ -450,24 +552,47 @@ def _content_hash(data: bytes, max_tokens: int) -> str:
     return hashlib.sha256(data + f"\x00{PIPELINE_VERSION}:{max_tokens}".encode()).hexdigest()[:16]
 
 
+def files_to_ingest(paths: Iterable[Path], report: IngestReport) -> dict[Path, bool]:
+    """The files an ingest of ``paths`` reads, each with whether a folder walk found it (rather
+    than being named); what is skipped or refused is written in ``report``."""
+    return _refuse_name_clashes(_expand(paths, report), report)
+
+
 def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[tuple[Path, bool]]:
     """Each file to ingest, and whether it was found by walking a folder (rather than named).
 
-    Files named directly must exist; folders are walked for supported, non-hidden files.
+    Files named directly must exist; folders are walked for supported, non-hidden files. A
+    folder's README, LICENSE and the like are skipped: ingested, a licence would be quoted as
+    if someone had said it. Named on the command line, such a file is ingested: it was asked for.
     """
-    for path in map(Path, paths):
+    given = [Path(p) for p in paths]
+    named = {p.resolve() for p in given if p.is_file()}
+    for path in given:
         if not path.exists():
             raise InputFileError(f"{path}: no such file or folder. Check the path and try again.")
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if (notes := _folder_notes(child)) and child.resolve() not in named:
+                    report.skipped.append((str(child), notes))
+                elif child.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield child, True
                 else:
                     report.skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
         else:
             yield path, False
+
+
+def _folder_notes(path: Path) -> str | None:
+    """Why ``path`` is skipped in a folder when it is named like the folder's notes or licence
+    (README.md, LICENSE, notice.txt); None when it is not."""
+    suffix = path.suffix.lower()
+    if path.stem.lower() not in _FOLDER_NOTES or (suffix and suffix not in SUPPORTED_SUFFIXES):
+        return None
+    why = "named as the folder's notes or licence, not a transcript"
+    # A file without a suffix cannot be read even when named, so that advice would mislead.
+    return f"{why}; name it on the command line to ingest it anyway." if suffix else f"{why}."
 
 
 def _refuse_name_clashes(found: Iterable[tuple[Path, bool]], report: IngestReport) -> dict[Path, bool]:

@@ -57,7 +57,7 @@ def test_no_question_fails_while_the_command_line_ingests_into_the_served_store(
             while not done.is_set() and len(answers) < 400:
                 answers.append(client.predict(QUESTIONS[n % len(QUESTIONS)], 2, api_name="/chat"))
                 n += 1
-        except BaseException as exc:  # noqa: BLE001  # any failure at all is what this test looks for
+        except BaseException as exc:  # any failure at all is what this test looks for
             failures.append(exc)
         finally:
             client.close()

@@ -91,22 +91,29 @@ def join_short_paragraphs(
 
 
 def _split_words(text: str, start: int, end: int, ok: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+    # Each piece is checked with ``ok``, the last too, and a "word" longer than the limit (a URL, a
+    # run of emoji, Chinese with no spaces) is cut where it fits: it was kept whole, over the limit.
     pieces: list[tuple[int, int]] = []
-    words = [start] + [i + 1 for i in range(start, end) if text[i].isspace() and not text[i + 1].isspace()]
-    piece_start = words[0]
-    last_good = None
-    for w in [*words[1:], end]:
-        stop = w
-        while stop > piece_start and text[stop - 1].isspace():
-            stop -= 1
-        if ok(piece_start, stop):
+    piece_start = start
+    while piece_start < end:
+        last_good: int | None = None
+        stop = end
+        for stop in (
+            i
+            for i in range(piece_start + 1, end + 1)
+            if not text[i - 1].isspace() and (i == end or text[i].isspace())
+        ):
+            if not ok(piece_start, stop):
+                break
             last_good = stop
-            continue
         if last_good is None:  # one "word" longer than the limit: cut it where it fits
-            last_good = stop
+            good, over = piece_start + 1, stop  # one character, if even that is over the limit
+            while over - good > 1:
+                middle = (good + over) // 2
+                good, over = (middle, over) if ok(piece_start, middle) else (good, middle)
+            last_good = good
         pieces.append((piece_start, last_good))
-        piece_start = next(i for i in words if i >= last_good) if last_good < end else end
-        last_good = None
-    if piece_start < end:
-        pieces.append((piece_start, end))
+        piece_start = last_good
+        while piece_start < end and text[piece_start].isspace():
+            piece_start += 1
     return pieces

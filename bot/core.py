@@ -202,6 +202,17 @@ class Bot:
             return []
         query = self._query(index, question, history, sources)
         ranked = self._ranked(index, query, sources, speakers, depth)
+        if query.speakers and not speakers:
+            # A person the question names may be who speaks ("What did Biden say of Putin?") or
+            # whom it is about ("Is Biden going to retaliate?", answered by his press secretary):
+            # where their passages are not all there is, keep the reading answered more confidently,
+            # the narrower one judged as if from the whole pool (a smaller pool raises a score).
+            allowed = index.mask(list(sources) if sources else None, None)
+            if index.mask(list(sources) if sources else None, query.speakers).sum() < allowed.sum():
+                about = replace(query, tokens=index.query_tokens(question), speakers=[])
+                broad = self._ranked(index, about, sources, speakers, depth)
+                if broad and (not ranked or broad[0].score > self._in_pool(ranked[0], broad[0].pool)):
+                    ranked = broad
         if query.context_weight and not points_back(question, query.tokens):
             # It names things of its own, so it may be a new question rather than a follow-up
             # ("When did the harbour reopen?", "What about vaccine passports?"): keep the reading
@@ -212,6 +223,12 @@ class Bot:
             if alone and (not ranked or alone[0].score > ranked[0].score):
                 return alone
         return ranked
+
+    def _in_pool(self, candidate: Candidate, pool: int) -> float:
+        """``candidate``'s score had it been found among ``pool`` passages."""
+        logit = math.log(candidate.score / max(1.0 - candidate.score, 1e-9))
+        shift = self.settings.weight_pool * (math.log(max(pool, 1)) - math.log(max(candidate.pool, 1)))
+        return 1.0 / (1.0 + math.exp(-(logit + shift)))
 
     def _ranked(
         self,

@@ -464,3 +464,23 @@ def test_a_speaker_labelled_by_title_is_found_by_the_name_the_title_gives(make_b
     geneva = "biden_geneva_2021-06-16.md"
     about = bot.ask("What did Biden tell Putin about Navalny?", sources=[geneva])
     assert about.answered and {q.passage.source for q in about.quotes} == {geneva}
+
+
+def test_a_question_about_a_speaker_may_be_answered_by_someone_else(make_bot, tmp_path):
+    """'Biden' names a speaker in the store, but "How long was Biden a senator?" is answered by his
+    press secretary: the question is read both as asking him and as asking about him."""
+    briefing = tmp_path / "briefing.md"
+    briefing.write_text(
+        "Q How long was the President in the Senate?\n\n"
+        "MS. PSAKI: He served in the Senate for thirty-six years, representing Delaware, before he "
+        "became Vice President.\n\n"
+        "Q What is on the schedule tomorrow?\n\n"
+        "MS. PSAKI: Tomorrow he meets the governors to talk about the harbour ferries.\n",
+        encoding="utf-8",
+    )
+    bot = make_bot()
+    bot.ingest([FIXTURES / "biden_geneva_2021-06-16.md", briefing])
+    answer = bot.ask("How long was Biden a senator?")
+    assert answer.quotes[0].passage.speaker == "Ms. Psaki"
+    assert "thirty-six years" in answer.quotes[0].text
+    assert bot.ask("What did Biden say about Navalny?").quotes[0].passage.speaker == "President Biden"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -47,7 +48,14 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _DETAIL_CACHE = 1024  # passages whose details are kept in memory (about 80 kB each)
-_MORE_DEPTH = 50  # candidates ranked for "Tell me more" and the like
+_MORE_DEPTH = 50
+# "What did Lavrov say …", "How does Biden describe …": a question about a person's own words.
+_ASKS_WHAT_SAID = re.compile(
+    r"^\s*(?:what|how)\b.*?\b(?:say|says|said|think|thinks|thought|tell|tells|told|describe|describes|"
+    r"described|explain|explains|explained|feel|feels|felt|believe|believes|view|views|see|sees|"
+    r"call|calls|called|react|reacts|reacted|respond|responds|responded|answer|answers|answered)\b",
+    re.IGNORECASE,
+)  # candidates ranked for "Tell me more" and the like
 
 
 @dataclass(frozen=True)
@@ -202,11 +210,13 @@ class Bot:
             return []
         query = self._query(index, question, history, sources)
         ranked = self._ranked(index, query, sources, speakers, depth)
-        if query.speakers and not speakers:
+        asks_their_words = any(_ASKS_WHAT_SAID.search(text or "") for text in (question, query.context))
+        if query.speakers and not speakers and not asks_their_words:
             # A person the question names may be who speaks ("What did Biden say of Putin?") or
             # whom it is about ("Is Biden going to retaliate?", answered by his press secretary):
-            # where their passages are not all there is, keep the reading answered more confidently,
-            # the narrower one judged as if from the whole pool (a smaller pool raises a score).
+            # unless it asks what they said, and where their passages are not all there is, keep
+            # the reading answered more confidently, the narrower one judged as if from the whole
+            # pool (a smaller pool raises a score).
             allowed = index.mask(list(sources) if sources else None, None)
             if index.mask(list(sources) if sources else None, query.speakers).sum() < allowed.sum():
                 about = replace(query, tokens=index.query_tokens(question), speakers=[])

@@ -438,7 +438,7 @@ def _marked_labels(
             labels.append(Label(found.name, end, heading=False))
             continue
         label = _label_at(text, p)
-        generic = label and (_name_of(label.name).lower().rstrip(".") in _ANSWER_LABELS or _asks(label.name))
+        generic = label and (_names_no_one(label.name) or _asks(label.name))
         labels.append(label if label and (label.name in names or generic) else None)
     return labels
 
@@ -599,7 +599,7 @@ def _asking_turns(text: str, turns: list[Turn], asking: list[bool]) -> list[bool
     question, "… Dr. Fauci?", and debaters ask back, labels alone tell who asks.)"""
     said: Counter[str] = Counter()  # the words of each named speaker ("Reply:" names no one)
     for t, asks in zip(turns, asking, strict=True):
-        if not asks and t.label and _name_of(t.label).casefold().rstrip(".") not in _ANSWER_LABELS:
+        if not asks and t.label and not _names_no_one(t.label):
             said[t.label] += len(t.words(text).split())
     if not said:
         return asking
@@ -612,16 +612,21 @@ def _asking_turns(text: str, turns: list[Turn], asking: list[bool]) -> list[bool
     return asking
 
 
+def _names_no_one(label: str) -> bool:
+    """Whether a label only says that someone answers: "A:", "Answer:", "Reply:"."""
+    return _name_of(label).casefold().rstrip(".") in _ANSWER_LABELS
+
+
 def _display_name(label: str, title: str = "") -> str | None:
     """The speaker as citations name them. A label that only says it answers ("A:", "Answer:")
     names no one (None), unless the title names the one spokesperson who answers ("Foreign
     Ministry Spokesperson Lu Kang's Regular Press Conference …"); a title in place of a name
     ("THE PRESIDENT:") is the person the transcript's title gives it to ("Remarks by President
     Biden …": President Biden)."""
-    label = _name_of(label)
-    if label.lower().rstrip(".") in _ANSWER_LABELS:
+    if _names_no_one(label):
         spokesperson = _SPOKESPERSON.search(title)
         return spokesperson.group(1) if spokesperson else None
+    label = _name_of(label)
     office = re.fullmatch(r"(?i:the) ((?:[A-Z][a-z]*|[A-Z]+)(?: [A-Z][a-z]*| [A-Z]+)*)", label)
     if office:
         role = " ".join(w.capitalize() for w in office.group(1).split())

@@ -1,13 +1,15 @@
-"""Fit the fusion weights, bias and pool weight by logistic regression on tuning files; print them.
+"""Fit the fusion weights, bias and pool weight by logistic regression on tuning files; print them,
+and with ``--write FILE`` write them, with the rest of the shipped model, as a ranking model.
 
     PYTHONPATH=. python benchmarks/fit_weights.py \
         --fit SEED_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
         --pool MID_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
         --pool DISTRACTOR_STORE tests/eval/tuning.jsonl tests/eval/paraphrase.jsonl \
-        --check SEED_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl
+        --check SEED_STORE tests/eval/holdout.jsonl tests/eval/dev.jsonl \
+        --write bot/ranking.json
 
 Each ``--fit``/``--pool``/``--check`` names a store and question files asked of it
-(``benchmarks/distractors.py`` builds larger stores). The defaults in bot/settings.py come from
+(``benchmarks/distractors.py`` builds larger stores). The shipped bot/ranking.json came from
 the command above, with the seed plus the samples and the February 2021 briefings as MID_STORE
 (5,470 passages) and the seed plus the samples and the January–September 2021 briefings as
 DISTRACTOR_STORE (35,473).
@@ -23,6 +25,8 @@ hit@1/3 and the score gap between answerable and unanswerable questions on other
 from __future__ import annotations
 
 import argparse
+import datetime
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +35,8 @@ from sklearn.linear_model import LogisticRegression
 
 from bot import Bot, Settings
 from bot.evaluate import collapse, load_cases
-from bot.retrieve import FEATURES, fuse
+from bot.fusion import FEATURES, fuse
+from bot.ranking import RankingModel
 
 
 @dataclass(frozen=True)
@@ -91,13 +96,16 @@ def main() -> None:
         help="questions asked of a store of another size, to fit how scores fall as the pool grows",
     )
     parser.add_argument("-C", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--write", type=Path, help="write the fitted ranking model (JSON) here")
     args = parser.parse_args()
+    shipped = RankingModel.load()
     bots: dict[str, Bot] = {}
     asked_before: dict[tuple[str, str], list[Example]] = {}
 
     def asked(store: str, files: list[str]) -> list[Example]:
         if store not in bots:
-            bots[store] = Bot(replace(Settings(store=Path(store)), rerank_depth=1000, weight_pool=0.0))
+            unpooled = replace(shipped, rerank_depth=1000, pool_weight=0.0)
+            bots[store] = Bot(Settings(store=Path(store)), model=unpooled)
         for file in files:
             if (store, file) not in asked_before:
                 asked_before[store, file] = examples(bots[store], Path(file))
@@ -131,6 +139,15 @@ def main() -> None:
     for store, *files in args.pool + args.check:
         for file in files:
             report(f"{Path(store).name}/{Path(file).name}", asked(store, [file]), weights, bias, pool_weight)
+    if args.write:
+        fitted = {
+            **shipped.fitted,
+            "by": "benchmarks/fit_weights.py " + " ".join(sys.argv[1:]),
+            "date": datetime.date.today().isoformat(),
+        }
+        refit = replace(shipped, weights=weights, bias=bias, pool_weight=pool_weight, fitted=fitted)
+        args.write.write_text(refit.to_json(), encoding="utf-8")
+        print("wrote", args.write)
 
 
 if __name__ == "__main__":

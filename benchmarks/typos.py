@@ -18,7 +18,7 @@ import random
 import re
 from pathlib import Path
 
-from vectorstore.index import STOPWORDS
+from ingest.words import STOPWORDS
 
 
 def typo(word: str, rnd: random.Random) -> str:

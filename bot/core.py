@@ -4,105 +4,50 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
-import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from bot.answer import Answer, Quote
 from bot.context import Context, context_of
-from bot.retrieve import (
-    FEATURES,
-    asks_for_more,
-    blend,
-    coverage,
-    followup_weight,
-    fuse,
+from bot.followup import asks_for_more, blend, followup_weight, means_nothing_alone, points_back
+from bot.fusion import FEATURES, coverage, fuse, top_indices
+from bot.highlight import (
     highlight_indices,
-    means_nothing_alone,
-    piece_match,
-    piece_weights,
-    points_back,
     quote_window,
     runs,
     sentence_scores,
-    top_indices,
     verbatim_segments,
     window_text,
 )
+from bot.query import (
+    ASKS_WHAT_SAID,
+    Query,
+    named_speakers,
+    plain,
+    query_tokens,
+    speakers_named,
+    topic_tokens,
+)
+from bot.ranking import RankingModel
 from bot.settings import Settings, check_top_k
 from ingest import Passage, sentence_spans
-from ingest.errors import EmptyQuestionError
+from ingest.errors import EmptyQuestionError, SourceNotFoundError, SpeakerNotFoundError
+from ingest.words import tokenize
 from vectorstore import Embedder, IngestReport, SourceInfo, Store
-from vectorstore.embedder import Pieces
-from vectorstore.index import DerivedIndex, tokenize
+from vectorstore.index import DerivedIndex
+from vectorstore.scope import Scope
 
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _DETAIL_CACHE = 1024  # passages whose details are kept in memory (about 80 kB each)
-_MORE_DEPTH = 50
-# "What did Lavrov say …", "How does Biden describe …": a question about a person's own words.
-_ASKS_WHAT_SAID = re.compile(
-    r"^\s*(?:what|how)\b.*?\b(?:say|says|said|think|thinks|thought|tell|tells|told|describe|describes|"
-    r"described|explain|explains|explained|feel|feels|felt|believe|believes|view|views|see|sees|"
-    r"call|calls|called|react|reacts|reacted|respond|responds|responded|answer|answers|answered)\b",
-    re.IGNORECASE,
-)  # candidates ranked for "Tell me more" and the like
-
-
-@dataclass(frozen=True)
-class Query:
-    """A question as retrieval sees it: its vector and content words, history blended in."""
-
-    text: str
-    vector: np.ndarray
-    tokens: list[str]
-    context: str | None = None
-    """The previous question, for a follow-up."""
-    context_tokens: list[str] = field(default_factory=list)
-    """Its content words."""
-    context_weight: float = 0.0
-    speakers: list[str] = field(default_factory=list)
-    """The speakers the question names (or the previous one, for a follow-up)."""
-    pieces: Pieces | None = None
-    """The question's word pieces in context."""
-    context_pieces: Pieces | None = None
-    """The previous question's."""
-
-    def blended(self, own: Any, before: Callable[[], Any]) -> Any:
-        """A signal of the question's own words, blended with ``before()``, the previous question's."""
-        if not self.context_weight:
-            return own
-        return (1.0 - self.context_weight) * own + self.context_weight * before()
-
-    def lexical(self, score: Callable[[list[str]], Any]) -> Any:
-        """A lexical ``score`` of the question's own words, blended with the previous question's."""
-        return self.blended(score(self.tokens), lambda: score(self.context_tokens))
-
-    def matcher(self, idf: Callable[[str], float]) -> Callable[[np.ndarray], float]:
-        """The ``match`` signal of a passage's word-piece vectors: how closely they match the
-        question's topic words (each word by its IDF, shared among its pieces), blended with the
-        previous question's."""
-
-        def topic(
-            text: str | None, pieces: Pieces | None, tokens: list[str]
-        ) -> tuple[np.ndarray, np.ndarray]:
-            if text is None or pieces is None:
-                return np.zeros((0, 1), np.float32), np.zeros(0, np.float32)
-            weights = piece_weights(text, pieces.spans, set(tokens), idf)
-            return pieces.vectors[weights > 0], weights[weights > 0]
-
-        own = topic(self.text, self.pieces, self.tokens)
-        before = topic(self.context, self.context_pieces, self.context_tokens)
-        return lambda passage: self.blended(piece_match(*own, passage), lambda: piece_match(*before, passage))
+_MORE_DEPTH = 50  # candidates ranked for "Tell me more" and the like
 
 
 @dataclass(frozen=True)
@@ -133,9 +78,15 @@ class Candidate:
 class Bot:
     """Answers questions from the passages in one store. Cheap to create; the model loads on first use."""
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        model: RankingModel | None = None,
+    ) -> None:
         self.settings = settings or Settings.from_env()
         s = self.settings
+        self.model = model or RankingModel.load(s.ranking)
         self.store = Store(
             path=None if s.chroma_url else s.store,
             url=s.chroma_url,
@@ -170,6 +121,8 @@ class Bot:
         # One view of the store for the whole question: an ingest or removal meanwhile (another
         # thread's upload) is seen by the next question, never by half of this one.
         index = self.store.derived()
+        sources, speakers = (list(sources) if sources else None), (list(speakers) if speakers else None)
+        self._check_scope(index, sources, speakers)
         searched, history = question, [plain(h) for h in history]
         if self.settings.spelling:
             speller = index.speller
@@ -179,7 +132,7 @@ class Bot:
         depth = _MORE_DEPTH if requests else 0  # one ranking for every page, so no page repeats another
         ranked = self.rank(subject, earlier, sources=sources, speakers=speakers, depth=depth, index=index)
         quotes = self._quotes(index, ranked, skip, k)
-        answered = bool(quotes) and quotes[0].score >= self.settings.min_score
+        answered = bool(quotes) and quotes[0].score >= self.model.min_score
         follows = subject if requests else ranked[0].query.context if ranked else None
         spelled = searched if searched != question else None
         return Answer(question, answered, quotes, follows=follows, more=bool(requests), searched=spelled)
@@ -210,16 +163,16 @@ class Bot:
             return []
         query = self._query(index, question, history, sources)
         ranked = self._ranked(index, query, sources, speakers, depth)
-        asks_their_words = any(_ASKS_WHAT_SAID.search(text or "") for text in (question, query.context))
+        asks_their_words = any(ASKS_WHAT_SAID.search(text or "") for text in (question, query.context))
         if query.speakers and not speakers and not asks_their_words:
             # A person the question names may be who speaks ("What did Biden say of Putin?") or
             # whom it is about ("Is Biden going to retaliate?", answered by his press secretary):
             # unless it asks what they said, and where their passages are not all there is, keep
             # the reading answered more confidently, the narrower one judged as if from the whole
             # pool (a smaller pool raises a score).
-            allowed = index.mask(list(sources) if sources else None, None)
-            if index.mask(list(sources) if sources else None, query.speakers).sum() < allowed.sum():
-                about = replace(query, tokens=index.query_tokens(question), speakers=[])
+            allowed = Scope.of(sources).mask(index)
+            if Scope.of(sources, query.speakers).mask(index).sum() < allowed.sum():
+                about = replace(query, tokens=query_tokens(index, question), speakers=[])
                 broad = self._ranked(index, about, sources, speakers, depth)
                 if broad and (not ranked or broad[0].score > self._in_pool(ranked[0], broad[0].pool)):
                     ranked = broad
@@ -234,10 +187,43 @@ class Bot:
                 return alone
         return ranked
 
+    def _check_scope(
+        self, index: DerivedIndex, sources: Iterable[str] | None, speakers: Iterable[str] | None
+    ) -> None:
+        """Raise when ``sources`` or ``speakers`` leave no passage to quote, saying which name matched
+        nothing and what there is.
+
+        Without this, such a question gets no quotes at all, which reads as an empty store. An empty
+        store passes: its answer says that nothing has been ingested. A speaker a question names
+        who does not speak in ``sources`` is no error: they are what it asks about ("How did Biden
+        describe his meeting with Putin?" of a press conference where Putin does not speak), and the
+        bot answers it from ``sources`` (see :func:`bot.query.named_speakers`).
+        """
+        if not len(index):
+            return
+        source_list = list(sources or [])
+        ingested = set(index.sources.tolist())
+        if missing := [s for s in source_list if s not in ingested]:
+            raise SourceNotFoundError(
+                f"No source named {_names(missing)} in the store. "
+                f"Ingested sources: {_listing(sorted(ingested))}."
+            )
+        where = f"in {', '.join(source_list)}" if source_list else "in the store"
+        chosen = Scope.of(source_list).mask(index)
+        present = sorted({str(s) for s in index.speakers[chosen] if s})
+        if speakers and (
+            missing := [
+                s for s in speakers if not Scope.of(source_list, speakers_named(index, [s])).mask(index).any()
+            ]
+        ):
+            raise SpeakerNotFoundError(
+                f"No speaker named {_names(missing)} {where}. Speakers {where}: {_listing(present)}."
+            )
+
     def _in_pool(self, candidate: Candidate, pool: int) -> float:
         """``candidate``'s score had it been found among ``pool`` passages."""
         logit = math.log(candidate.score / max(1.0 - candidate.score, 1e-9))
-        shift = self.settings.weight_pool * (math.log(max(pool, 1)) - math.log(max(candidate.pool, 1)))
+        shift = self.model.pool_weight * (math.log(max(pool, 1)) - math.log(max(candidate.pool, 1)))
         return 1.0 / (1.0 + math.exp(-(logit + shift)))
 
     def _ranked(
@@ -248,47 +234,26 @@ class Bot:
         speakers: Iterable[str] | None,
         depth: int,
     ) -> list[Candidate]:
-        s = self.settings
-        source_list = list(sources) if sources else None
-        speaker_list = index.speakers_named(speakers) if speakers else query.speakers or None
-        allowed = index.mask(source_list, speaker_list)
+        """The candidates for ``query`` in ``sources`` (and ``speakers``, or those it names), fused
+        on their cheap signals, the best re-scored on their sentences and word pieces, best first."""
+        s = self.model
+        speaker_list = speakers_named(index, speakers) if speakers else query.speakers
+        scope = Scope.of(sources, speaker_list)
+        allowed = scope.mask(index)
         pool = int(allowed.sum())
         # The best of many passages matches well by chance more often than the best of a few, so
         # the same signals say less in a larger pool: the score falls with the pool's size.
-        bias = s.fusion_bias + s.weight_pool * math.log(max(pool, 1))
-
-        dense = self.store.query(query.vector, s.candidates, where=_filters(source_list, speaker_list))
-        similarity = {p.id: sim for p, sim in dense}
+        bias = s.bias + s.pool_weight * math.log(max(pool, 1))
         unused = index.unused(set(query.tokens) | set(query.context_tokens), allowed)
         idf = partial(index.idf, unused=unused)
-        bm25 = query.lexical(partial(index.lexical_scores, unused=unused))
-        bm25[~allowed] = 0.0
-        asked = index.question_similarity(query.vector)
-        picked = {i for i in (index.position.get(p.id) for p, _ in dense) if i is not None and allowed[i]}
-        picked.update(top_indices(bm25, s.candidates, allowed))
-        picked.update(top_indices(asked, s.candidates, allowed))
-        if not picked:
+        rows, features = self._gathered(index, query, scope, allowed, unused)
+        if not rows:
             return []
-        rows = sorted(picked)
-        missing = [index.passages[i].id for i in rows if index.passages[i].id not in similarity]
-        for pid, vector in self.store.vectors(missing).items():
-            similarity[pid] = float(vector @ query.vector)
-        passage_sim = np.array([similarity.get(index.passages[i].id, 0.0) for i in rows], dtype=np.float32)
-        features = {
-            "passage": passage_sim,
-            "sentence": passage_sim.copy(),  # refined below for the best candidates
-            "match": np.zeros(len(rows), np.float32),  # measured below for the best candidates
-            "lexical": bm25[rows],
-            "coverage": np.array(
-                [query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=idf)) for i in rows]
-            ).astype(np.float32),
-        }
-        weights = s.fusion_weights()
-        first = fuse(features, weights, bias)
+        first = fuse(features, s.weights, bias)
         order = np.argsort(-first, kind="stable")[: max(s.rerank_depth, depth)]
-        candidates = []
         best = [index.passages[rows[j]] for j in order]
         match = query.matcher(idf)
+        candidates = []
         for j, passage, detail in zip(order, best, self._details(best), strict=True):
             sims = detail.vectors @ query.vector if len(detail.spans) else np.zeros(0, np.float32)
             signals = {name: float(values[j]) for name, values in features.items()}
@@ -296,9 +261,45 @@ class Bot:
                 signals["sentence"] = max(float(sims.max()), signals["passage"])
             signals["match"] = match(detail.pieces)
             candidates.append(Candidate(passage, signals, 0.0, detail, sims, query, pool))
-        final = fuse({n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, weights, bias)
+        final = fuse({n: np.array([c.signals[n] for c in candidates]) for n in FEATURES}, s.weights, bias)
         ranked = [replace(c, score=float(score)) for c, score in zip(candidates, final, strict=True)]
         return sorted(ranked, key=lambda c: -c.score)
+
+    def _gathered(
+        self,
+        index: DerivedIndex,
+        query: Query,
+        scope: Scope,
+        allowed: np.ndarray,
+        unused: frozenset[str],
+    ) -> tuple[list[int], dict[str, np.ndarray]]:
+        """The index rows three retrievers propose (Chroma's nearest neighbours, BM25, the
+        passages whose interviewer question resembles the question) and their cheap signals;
+        ``sentence`` and ``match`` stand in until the best are re-scored."""
+        k = self.model.candidates
+        dense = self.store.query(query.vector, k, scope)
+        similarity = {p.id: sim for p, sim in dense}
+        idf = partial(index.idf, unused=unused)
+        bm25 = query.lexical(partial(index.lexical_scores, unused=unused))
+        bm25[~allowed] = 0.0
+        picked = {i for i in (index.position.get(p.id) for p, _ in dense) if i is not None and allowed[i]}
+        picked.update(top_indices(bm25, k, allowed))
+        picked.update(top_indices(index.question_similarity(query.vector), k, allowed))
+        rows = sorted(picked)
+        missing = [index.passages[i].id for i in rows if index.passages[i].id not in similarity]
+        for pid, vector in self.store.vectors(missing).items():
+            similarity[pid] = float(vector @ query.vector)
+        passage_sim = np.array([similarity.get(index.passages[i].id, 0.0) for i in rows], dtype=np.float32)
+        features = {
+            "passage": passage_sim,
+            "sentence": passage_sim.copy(),
+            "match": np.zeros(len(rows), np.float32),
+            "lexical": bm25[rows],
+            "coverage": np.array(
+                [query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=idf)) for i in rows]
+            ).astype(np.float32),
+        }
+        return rows, features
 
     def _query(
         self, index: DerivedIndex, question: str, history: Sequence[str], sources: Iterable[str] | None = None
@@ -307,10 +308,10 @@ class Bot:
         Its ``speakers`` are those it names who speak in ``sources``: anyone else it names is
         what it asks about."""
         source_list = list(sources) if sources else None
-        tokens = self._topic_tokens(index, question, source_list)
-        named = index.named_speakers(question, source_list)
+        tokens = topic_tokens(index, question, source_list)
+        named = named_speakers(index, question, source_list)
         previous = self._previous_question(index, history, source_list)
-        weight = followup_weight(question, tokens, bool(previous), self.settings.followup_weight)
+        weight = followup_weight(question, tokens, bool(previous), self.model.followup_weight)
         if weight <= 0.0 or previous is None:
             (pieces,) = self.embedder.embed_pieces([question])
             return Query(question, pieces.vector, tokens, speakers=named, pieces=pieces)
@@ -321,9 +322,9 @@ class Bot:
             blend(pieces.vector, before.vector, weight),
             tokens,
             context=previous,
-            context_tokens=self._topic_tokens(index, previous, source_list),
+            context_tokens=topic_tokens(index, previous, source_list),
             context_weight=weight,
-            speakers=named or index.named_speakers(previous, source_list),
+            speakers=named or named_speakers(index, previous, source_list),
             pieces=pieces,
             context_pieces=before,
         )
@@ -338,8 +339,8 @@ class Bot:
         if not earlier:
             return None
         last, before = earlier[-1], earlier[:-1]
-        tokens = self._topic_tokens(index, last, sources)
-        if not before or not followup_weight(last, tokens, True, self.settings.followup_weight):
+        tokens = topic_tokens(index, last, sources)
+        if not before or not followup_weight(last, tokens, True, self.model.followup_weight):
             return last
         if not points_back(last, tokens):
             # Read with the one question before it, as it was asked; going further back would
@@ -357,20 +358,10 @@ class Bot:
         question is returned as it is, with 0 requests. ``history`` is made plain already."""
         earlier = [h for h in history if h]
         requests = 0
-        while earlier and asks_for_more(question, self._topic_tokens(index, question)):
+        while earlier and asks_for_more(question, topic_tokens(index, question)):
             requests += 1
             question = earlier.pop()
         return question, earlier, requests
-
-    def _topic_tokens(
-        self, index: DerivedIndex, question: str, sources: Sequence[str] | None = None
-    ) -> list[str]:
-        """The question's content words less the names of the speakers it names (who speak in
-        ``sources``): "Does Lavrov think others should copy that?" says no more about its topic
-        than "Does he …", but Putin is the topic of "What did Biden say of Putin?" asked of a
-        press conference where Putin does not speak."""
-        names = {t for label in index.named_speakers(question, sources) for t in tokenize(label)}
-        return [t for t in index.query_tokens(question) if t not in names]
 
     def _details(self, passages: Sequence[Passage]) -> list[PassageDetail]:
         """Each passage's detail; the ones not cached are embedded in one batch (outside the
@@ -424,7 +415,7 @@ class Bot:
 
     def _quote(self, index: DerivedIndex, candidate: Candidate) -> Quote:
         """The candidate as a quote: its best sentence(s) highlighted, long passages windowed."""
-        s = self.settings
+        s = self.model
         passage, detail = candidate.passage, candidate.detail
         text = passage.text
         goes_on = index.paragraph_goes_on(passage)
@@ -456,7 +447,7 @@ class Bot:
         passage = self.store.passage(passage_id)
         if passage is None:
             return None
-        answer = self.store.passages({"$and": [{"source": passage.source}, {"turn": passage.turn}]})
+        answer = self.store.passages_of(passage.source, passage.turn)
         return context_of(passage, answer)
 
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
@@ -469,19 +460,11 @@ class Bot:
         return self.store.remove(source)
 
 
-def plain(text: str) -> str:
-    """``text`` with its accents composed ("e" and a combining accent are one letter), without the
-    invisible characters that split words (soft hyphens, zero-width spaces), and its spaces collapsed."""
-    composed = unicodedata.normalize("NFC", text)
-    return " ".join("".join(c for c in composed if unicodedata.category(c) != "Cf").split())
+def _names(names: Sequence[str]) -> str:
+    return " or ".join(repr(n) for n in names)
 
 
-def _filters(sources: Iterable[str] | None, speakers: Iterable[str] | None) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if sources:
-        clauses.append({"source": {"$in": list(sources)}})
-    if speakers:
-        clauses.append({"speaker": {"$in": list(speakers)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+def _listing(names: Sequence[str], limit: int = 20) -> str:
+    """``names`` joined, at most ``limit`` of them; a store can hold hundreds of transcripts."""
+    shown = ", ".join(names[:limit]) or "none"
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import InputFileError, StoreUnavailableError
+from ingest.pipeline import files_to_ingest
 from vectorstore import IngestReport, Store
-from vectorstore.store import files_to_ingest
 
 logger = logging.getLogger(__name__)
 

@@ -48,20 +48,25 @@ def read_document(path: Path) -> Document:
         raise InputFileError(f"{path}: no such file. Check the path and try again.")
     if not path.is_file():
         raise InputFileError(f"{path}: not a regular file.")
-    suffix = path.suffix.lower()
+    check_readable(path.name, path.stat().st_size)
+    return parse_bytes(path.name, path.read_bytes())
+
+
+def check_readable(name: str, size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Raise :class:`InputFileError` when a file of this name and size is not one quotebot reads:
+    the one check of type by name and of size, for files on disk and uploads alike."""
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         hint = " (save a .doc as .docx)" if suffix == ".doc" else ""
         raise InputFileError(
-            f"{path.name}: unsupported file type {suffix or '(none)'}; "
+            f"{name}: unsupported file type {suffix or '(none)'}; "
             f"quotebot reads {', '.join(SUPPORTED_SUFFIXES)}{hint}."
         )
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
+    if size > max_bytes:
         raise InputFileError(
-            f"{path.name}: {len(data) / 1e6:.1f} MB is larger than the "
-            f"{MAX_FILE_BYTES / 1e6:.0f} MB limit for one transcript; split it into parts."
+            f"{name}: {size / 1e6:.1f} MB is larger than the "
+            f"{max_bytes / 1e6:.0f} MB limit for one transcript; split it into parts."
         )
-    return parse_bytes(path.name, data)
 
 
 def parse_bytes(source: str, data: bytes) -> Document:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, FIXTURES, collapse
 
-from bot.filters import check_filters
+from bot.fusion import coverage
+from bot.highlight import ELLIPSIS, verbatim_segments
 from bot.render import citation_line
-from bot.retrieve import ELLIPSIS, coverage, verbatim_segments
 from ingest.errors import EmptyQuestionError, QuotebotError, SourceNotFoundError, SpeakerNotFoundError
 
 SOURCE = collapse(BUNDLED.read_text(encoding="utf-8"))
@@ -237,7 +237,7 @@ def test_the_match_signal_meets_a_paraphrase_word_by_word(bundled_bot):
 def test_scores_are_calibrated_probabilities(bundled_bot):
     strong = bundled_bot.ask("How many cross year events are planned for 2021?").quotes[0].score
     weak = bundled_bot.ask("What is the tallest mountain in Africa?").quotes[0].score
-    assert 0.0 <= weak < bundled_bot.settings.min_score <= strong <= 1.0
+    assert 0.0 <= weak < bundled_bot.model.min_score <= strong <= 1.0
 
 
 @pytest.fixture
@@ -316,7 +316,7 @@ def test_filters_that_match_nothing_are_named(with_beekeeper):
 
     def refusal(error, **filters):
         with pytest.raises(error) as caught:
-            check_filters(bot, **filters)
+            bot.ask("What did they say about bees?", **filters)
         return str(caught.value)
 
     assert refusal(SourceNotFoundError, sources=[lavrov, "nope.txt"]) == (
@@ -336,7 +336,7 @@ def test_filters_that_match_nothing_are_named(with_beekeeper):
         (None, ["lavrov"]),
         ([bees], ["Ruth Calder"]),
     ]:
-        check_filters(bot, sources=sources, speakers=speakers)
+        bot.ask("What did they say about bees?", sources=sources, speakers=speakers)
 
 
 def test_a_question_about_someone_who_does_not_speak_in_the_chosen_source_is_answered(make_bot, roe_and_doe):
@@ -360,7 +360,7 @@ def test_a_question_about_someone_who_does_not_speak_in_the_chosen_source_is_ans
     }
     # A speaker chosen by hand who does not speak there is still an error.
     with pytest.raises(SpeakerNotFoundError, match=f"No speaker named 'Jane Roe' in {doe.name}"):
-        check_filters(bot, sources=[doe.name], speakers=["Jane Roe"])
+        bot.ask(question, sources=[doe.name], speakers=["Jane Roe"])
 
 
 def test_a_repeated_paragraph_is_quoted_once(make_bot, tmp_path):
@@ -455,7 +455,6 @@ def test_a_speaker_labelled_by_title_is_found_by_the_name_the_title_gives(make_b
     bot.ingest(
         [FIXTURES / "biden_geneva_2021-06-16.md", FIXTURES / "pages" / "kremlin_2016-02-29_51406.html"]
     )
-    check_filters(bot, speakers=["biden"])
     answer = bot.ask("What would happen if Navalny died?", speakers=["biden"])
     assert {q.passage.speaker for q in answer.quotes} == {"President Biden"}
     assert "devastating for Russia" in answer.quotes[0].text

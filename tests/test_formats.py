@@ -12,9 +12,9 @@ import pypdf
 import pytest
 from conftest import FIXTURES, collapse
 
-from bot.uploads import check_upload
 from ingest import parse_bytes, read, read_document
 from ingest.errors import InputFileError
+from ingest.pipeline import check_upload
 from ingest.transcript import parse_transcript
 
 

@@ -7,9 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from bot.query import named_speakers, query_tokens
 from ingest import Passage, passage_id, sentence_spans
+from ingest.words import acronyms, tokenize
+from vectorstore import Scope
 from vectorstore import index as index_module
-from vectorstore.index import DerivedIndex, acronyms, tokenize
+from vectorstore.index import DerivedIndex
 
 
 def _passage(text: str, turn: int, speaker: str = "Sergey Lavrov") -> Passage:
@@ -89,8 +92,8 @@ def test_words_the_filtered_passages_never_use_weigh_the_most(embedder):
         embedder,
     )
     question = tokenize("How are relations with Japan?")
-    everyone = index.mask(None, None)
-    lavrov = index.mask(None, ["Sergey Lavrov"])
+    everyone = Scope().mask(index)
+    lavrov = Scope(speakers=("Sergey Lavrov",)).mask(index)
     assert index.unused(question, everyone) == frozenset()
     assert index.unused(question, lavrov) == {"japan"}
     # Lavrov never mentions Japan: to his passages it weighs as much as a word nobody uses.
@@ -100,31 +103,31 @@ def test_words_the_filtered_passages_never_use_weigh_the_most(embedder):
 
 def test_implied_initials_count_only_where_a_passage_uses_them(embedder):
     index = DerivedIndex("fp", [_passage("Washington was joined by the EU.", 1)], embedder)
-    assert "EU" in index.query_tokens("What did the European Union do?")
+    assert "EU" in query_tokens(index, "What did the European Union do?")
     # "XJ" from "Xi Jinping" is in no passage: it would count against every passage as unknown.
-    assert "XJ" not in index.query_tokens("What did Xi Jinping propose?")
+    assert "XJ" not in query_tokens(index, "What did Xi Jinping propose?")
     # An acronym typed by the asker is kept, known or not: it is what they asked about.
-    assert "NATO" in index.query_tokens("What about NATO?")
+    assert "NATO" in query_tokens(index, "What about NATO?")
 
 
 def test_a_question_names_speakers_by_their_surname(embedder):
     labels = ["Sergey Lavrov", "Ambassador Rice", "Ms. Young", "On Russia", "Clinton", "Mr. Jean-Pierre"]
     passages = [_passage(f"Passage {i} on young people and exports.", i, who) for i, who in enumerate(labels)]
     index = DerivedIndex("fp", passages, embedder)
-    assert index.named_speakers("What did Lavrov say about NATO?") == ["Sergey Lavrov"]
-    assert index.named_speakers("Lavrov's view of Jean-Pierre?") == ["Mr. Jean-Pierre", "Sergey Lavrov"]
-    assert index.named_speakers("What did Rice say?") == ["Ambassador Rice"]
-    assert index.named_speakers("what did lavrov's deputy say?") == ["Sergey Lavrov"]  # no English word
+    assert named_speakers(index, "What did Lavrov say about NATO?") == ["Sergey Lavrov"]
+    assert named_speakers(index, "Lavrov's view of Jean-Pierre?") == ["Mr. Jean-Pierre", "Sergey Lavrov"]
+    assert named_speakers(index, "What did Rice say?") == ["Ambassador Rice"]
+    assert named_speakers(index, "what did lavrov's deputy say?") == ["Sergey Lavrov"]  # no English word
     # Asked of chosen sources, only those who speak there: anyone else named is the subject.
-    assert index.named_speakers("What did Lavrov say about Rice?", ["t.txt"]) == [
+    assert named_speakers(index, "What did Lavrov say about Rice?", ["t.txt"]) == [
         "Ambassador Rice",
         "Sergey Lavrov",
     ]
-    assert index.named_speakers("What did Lavrov say about Rice?", ["other.txt"]) == []
+    assert named_speakers(index, "What did Lavrov say about Rice?", ["other.txt"]) == []
     # Not names: a lower-case English word; a surname the transcripts also use as an ordinary word ("young");
     # a heading taken for a speaker; a one-word label, which may as well be a place.
-    assert index.named_speakers("How much rice does Russia export?") == []
-    assert index.named_speakers("Young people in Russia and Clinton?") == []
+    assert named_speakers(index, "How much rice does Russia export?") == []
+    assert named_speakers(index, "Young people in Russia and Clinton?") == []
 
 
 def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, monkeypatch):

@@ -5,26 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.retrieve import (
+from bot.followup import asks_for_more, blend, followup_weight, means_nothing_alone, points_back
+from bot.fusion import coverage, fuse, piece_match, piece_weights, top_indices
+from bot.highlight import (
     ELLIPSIS,
-    asks_for_more,
-    blend,
-    coverage,
-    followup_weight,
-    fuse,
     highlight_indices,
-    means_nothing_alone,
-    piece_match,
-    piece_weights,
-    points_back,
     quote_window,
     runs,
     sentence_scores,
-    top_indices,
     verbatim_segments,
     window_text,
 )
-from vectorstore.index import tokenize
+from ingest.words import tokenize
 
 WEIGHTS = {"passage": 2.0, "lexical": 4.0}
 

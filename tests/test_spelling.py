@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.index import STOPWORDS, _stemmer
+from ingest.words import STOPWORDS, stemmer
 from vectorstore.spelling import Speller
 
 TRANSCRIPT = (
@@ -15,7 +15,7 @@ TRANSCRIPT = (
 
 @pytest.fixture(scope="module")
 def speller() -> Speller:
-    return Speller([TRANSCRIPT], _stemmer().stemWord, STOPWORDS)
+    return Speller([TRANSCRIPT], stemmer().stemWord, STOPWORDS)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from chromadb.config import Settings
 from conftest import BUNDLED, FIXTURES
 
 from ingest.errors import InputFileError, SourceNotFoundError, StoreModelMismatchError
-from vectorstore import Store
+from vectorstore import Scope, Store
 
 
 def test_ingest_bundled_transcript(make_bot):
@@ -137,7 +137,7 @@ def test_files_of_one_name_in_two_folders_are_both_refused(make_bot, tmp_path):
         assert str(folder / "names.txt") in why and str(folder / "sub" / "names.txt") in why
         assert "Rename" in why
         assert [s.source for s in bot.sources()] == ["xss.txt"]
-        assert bot.store.count() == len(bot.store.passages({"source": "xss.txt"}))
+        assert bot.store.count() == len(bot.store.passages(Scope(sources=("xss.txt",))))
 
 
 def test_empty_and_binary_files_in_a_folder_are_skipped(make_bot, tmp_path):

@@ -18,9 +18,9 @@ from bot.ui_html import (
     safe_url,
     sources_html,
 )
-from bot.uploads import check_upload, safe_name, stage_upload
 from ingest import Passage
 from ingest.errors import InputFileError
+from ingest.pipeline import check_upload, safe_name, stage_upload
 from vectorstore import IngestReport, SourceInfo
 
 PAYLOAD = 'never run <script>window.__xss = 1</script> or <img src=x onerror="x()"> or [a](javascript:x())'
@@ -222,7 +222,7 @@ def test_upload_names_lose_folders():
         ("talk.txt", b"hello\x00world", "binary"),
         ("talk.txt", b"   \n", "empty"),
         ("talk.exe", b"Q: a\n\nA: b", "unsupported"),
-        ("talk.txt", b"x" * 2000, "upload limit"),
+        ("talk.txt", b"x" * 2000, "limit for one transcript"),
     ],
 )
 def test_uploads_are_checked_by_content_and_size(name, data, why):

@@ -1,6 +1,8 @@
 """The passage store: Chroma collection, embedding model, derived indexes. Knows nothing of Gradio."""
 
+from ingest.pipeline import IngestReport
 from vectorstore.embedder import Embedder
-from vectorstore.store import IngestReport, SourceInfo, Store
+from vectorstore.scope import Scope
+from vectorstore.store import SourceInfo, Store
 
-__all__ = ["Embedder", "IngestReport", "SourceInfo", "Store"]
+__all__ = ["Embedder", "IngestReport", "Scope", "SourceInfo", "Store"]

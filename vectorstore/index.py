@@ -10,67 +10,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest import Passage, sentence_spans
+from ingest.words import NAME_WORD, STOPWORDS, stemmer, tokenize
 from vectorstore.embedder import Embedder
-from vectorstore.spelling import Speller, dictionary_words, mostly_capitals
+from vectorstore.spelling import Speller
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
-# Words that say how something is asked, not what it is about.
-_QUESTION_WORDS = {
-    "what", "how", "why", "who", "whom", "whose", "when", "where", "which", "does", "did", "do",
-    "say", "said", "says", "think", "thinks", "tell", "told", "view", "views", "according",
-    "would", "could", "should", "can", "will", "much", "many", "also", "about",
-}  # fmt: skip
-STOPWORDS = frozenset(STOPWORDS_EN) | _QUESTION_WORDS
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
-WORD = re.compile(r"\w\w+")  # what tokenize() counts as a word
-_ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # runs of capitalised words
-_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _ASKS_BACK_WORDS = 12
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str, capitals_mark_acronyms: bool | None = None) -> list[str]:
-    """Lower-cased, stemmed content words of ``text`` (stop words and question words dropped),
-    then its acronyms in capitals (see :func:`acronyms`). Text mostly in capitals ("WHAT DOES
-    LAVROV THINK?", captions) has none: there, capitals say nothing. ``capitals_mark_acronyms``
-    decides instead, for a word tokenized on its own, what its whole text would."""
-    words = [w for w in WORD.findall(text.lower()) if w not in STOPWORDS]
-    if capitals_mark_acronyms is None:
-        capitals_mark_acronyms = not mostly_capitals(text)
-    return list(_stemmer().stemWords(words)) + (sorted(acronyms(text)) if capitals_mark_acronyms else [])
-
-
-def acronyms(text: str) -> set[str]:
-    """The acronyms ``text`` writes ("EU", "US") and the initials of the names it spells out
-    ("the European Union" -> "EU"), so that either form of a name matches the other.
-
-    Capitals keep them apart from ordinary words: "US" is not the stop word "us".
-    """
-    found = set(_ACRONYM.findall(text))
-    for name in _NAME.findall(text):
-        words = [w for w in re.split(r"[ -]", name) if w.lower() not in STOPWORDS]
-        if len(words) >= 2:
-            found.add("".join(w[0] for w in words).upper())
-    return found
 
 
 @dataclass(frozen=True)
@@ -124,7 +82,7 @@ class DerivedIndex:
         # Each speaker, question and title once: counted with every passage, a speaker's name
         # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
         labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
-        return Speller([*(p.text for p in self.passages), *sorted(labels)], _stemmer().stemWord, _SAY_NOTHING)
+        return Speller([*(p.text for p in self.passages), *sorted(labels)], stemmer().stemWord, _SAY_NOTHING)
 
     def paragraph_goes_on(self, passage: Passage) -> tuple[bool, bool]:
         """Whether ``passage``'s paragraph goes on before it and after it: ingestion cut a long
@@ -194,47 +152,6 @@ class DerivedIndex:
         rows = self.questions.owner == owner if owner >= 0 else np.zeros(len(self.questions.owner), bool)
         return self.questions.vectors[rows]
 
-    def query_tokens(self, text: str) -> list[str]:
-        """A question's words as the lexical signals see them: initials the question implies
-        ("European Union" -> "EU") are kept only where a passage uses them, since a word no passage
-        uses counts against every passage; an acronym the question types counts either way."""
-        typed = set(_ACRONYM.findall(text))
-        return [t for t in tokenize(text) if not t.isupper() or t in typed or t in self.postings]
-
-    def named_speakers(self, text: str, sources: Sequence[str] | None = None) -> list[str]:
-        """The speakers whose surname ``text`` names ("What did Lavrov say …" -> ["Sergey Lavrov"];
-        "Lavrov's" counts too): capitalised, or in any case when it is no English word ("what did
-        lavrov say"); "rice" does not name Ambassador Rice.
-
-        With ``sources``, only those who speak in them: in "How did Biden describe his meeting
-        with Putin?", asked of a press conference where Putin does not speak, Putin is the subject.
-        """
-        bare = [re.sub(r"['’]s$", "", w) for w in _NAME_WORD.findall(text)]
-        words = {w.lower() for w in bare if w[0].isupper() or w not in dictionary_words()}
-        named = sorted({label for w in words for label in self.speaker_surnames.get(w, ())})
-        return [n for n in named if self.mask(sources, [n]).any()] if sources else named
-
-    def speakers_named(self, names: Iterable[str]) -> list[str]:
-        """The speakers a filter names: each name as stored, in any case ("MARIA LOPEZ"), or by
-        surname ("lavrov" -> "Sergey Lavrov"); a name that matches none is kept as given."""
-        found: list[str] = []
-        for name in names:
-            key = " ".join(name.split()).lower()
-            exact = self.speaker_by_lower.get(key)
-            matches = [exact] if exact else sorted(self.speaker_surnames.get(key, ())) or [name]
-            found += [m for m in matches if m not in found]
-        return found
-
-    def mask(self, sources: Sequence[str] | None, speakers: Sequence[str] | None) -> np.ndarray:
-        """Which passages the filters let through: never one that only asks back (see
-        :func:`asks_back`)."""
-        keep = self.answers.copy()
-        if sources:
-            keep &= np.isin(self.sources, list(sources))
-        if speakers:
-            keep &= np.isin(self.speakers, list(speakers))
-        return keep
-
 
 def _about(p: Passage) -> str:
     """The words a passage is indexed by: its text, who says it, what they were asked, and the
@@ -261,10 +178,10 @@ def _surnames(speakers: set[str], passages: Sequence[Passage]) -> dict[str, set[
         if len(words) < 2 or words[0].lower() in STOPWORDS:
             continue
         last = words[-1]
-        if len(last) >= 3 and _NAME_WORD.fullmatch(last) and not last.isupper():
+        if len(last) >= 3 and NAME_WORD.fullmatch(last) and not last.isupper():
             found.setdefault(last.lower(), set()).add(label)
     if found:
-        lower = {w for p in passages for w in _NAME_WORD.findall(p.text) if w.islower()}
+        lower = {w for p in passages for w in NAME_WORD.findall(p.text) if w.islower()}
         found = {w: labels for w, labels in found.items() if w not in lower}
     return found
 

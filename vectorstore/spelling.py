@@ -17,13 +17,14 @@ words with accents, parts of hyphenated words and addresses are left as typed.
 from __future__ import annotations
 
 import re
-import string
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from importlib.resources import files
 
 from symspellpy import SymSpell, Verbosity
+
+from ingest.words import mostly_capitals
 
 # A word, not part of a hyphenated word, a path, an address or a file name.
 _WORD = re.compile(r"(?<![\w/@.-])[^\W\d_]+(?![\w/@-]|\.\w)")
@@ -54,20 +55,6 @@ def dictionary_words() -> frozenset[str]:
     names of the famous ("biden"), but not "lavrov"."""
     text = files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
-
-
-_CAPITALS = string.ascii_uppercase.encode()
-_SMALL = string.ascii_lowercase.encode()
-
-
-def mostly_capitals(text: str) -> bool:
-    """Whether ``text`` is written mostly in capitals ("WHAT DOES LAVROV THINK?"): its capitals then
-    mark neither acronyms nor names. Only A-Z and a-z count: acronyms are made of them, and bytes
-    count fast enough to run on every passage of a large store."""
-    letters = text.encode("ascii", "ignore")
-    capitals = len(letters) - len(letters.translate(None, _CAPITALS))
-    small = len(letters) - len(letters.translate(None, _SMALL))
-    return capitals > small
 
 
 class Speller:

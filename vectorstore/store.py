@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -22,18 +22,18 @@ from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES, Parsed, Passage, passages_from, read_document
+from ingest import DEFAULT_MAX_TOKENS, Parsed, Passage
 from ingest.chunk import ENCODING
 from ingest.errors import (
-    InputFileError,
-    NotATranscriptError,
     QuotebotError,
     SourceNotFoundError,
     StoreModelMismatchError,
     StoreUnavailableError,
 )
+from ingest.pipeline import IngestReport, files_to_ingest, read_files
 from vectorstore.embedder import Embedder
 from vectorstore.index import DerivedIndex
+from vectorstore.scope import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,6 @@ _SERVING_LOCK = "quotebot-serving.lock"
 _SERVING = "quotebot-serving.json"  # where the chat that holds the store listens
 _BATCH = 256
 _PAGE = 5000
-# Files that sit beside transcripts in a folder (a repository, a download) and are about the
-# folder, not from an interview: by their name, whatever their suffix.
-_FOLDER_NOTES = frozenset(
-    {"readme", "license", "licence", "notice", "copying", "changelog", "contributing", "authors"}
-)
 
 
 @dataclass(frozen=True)
@@ -61,19 +56,6 @@ class SourceInfo:
     url: str | None
     speakers: list[str]
     passages: int
-
-
-@dataclass
-class IngestReport:
-    """What one ingest run did, file by file."""
-
-    added: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    passages: int = 0
 
 
 class Store:
@@ -190,17 +172,15 @@ class Store:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def query(
-        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[Passage, float]]:
-        """The ``k`` passages nearest to ``embedding``, each with its cosine similarity."""
+    def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[Passage, float]]:
+        """The ``k`` passages in ``scope`` nearest to ``embedding``, each with its cosine similarity."""
         n = min(k, self.count())
         if n == 0:
             return []
         result = self.collection.query(
             query_embeddings=[embedding.tolist()],
             n_results=n,
-            where=where or None,
+            where=scope.where() if scope else None,
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(
@@ -214,8 +194,14 @@ class Store:
         # vector index, without its text and metadata: it is gone, so it is skipped.
         return [(to_passage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows if d is not None and m]
 
-    def passages(self, where: dict[str, Any] | None = None) -> list[Passage]:
-        """Every passage matching ``where``, in source order."""
+    def passages(self, scope: Scope | None = None) -> list[Passage]:
+        """Every passage in ``scope`` (all of them by default), in source order."""
+        where = scope.where() if scope else None
+        return _in_source_order(self._get_all(where=where, include=["documents", "metadatas"]))
+
+    def passages_of(self, source: str, turn: int) -> list[Passage]:
+        """The passages of one answer (``turn``) of ``source``, in order."""
+        where = {"$and": [{"source": source}, {"turn": turn}]}
         return _in_source_order(self._get_all(where=where, include=["documents", "metadatas"]))
 
     def passage(self, passage_id: str) -> Passage | None:
@@ -417,24 +403,10 @@ class Store:
             lock.release()
 
     def _ingest(self, files: dict[Path, bool], report: IngestReport, progress: bool) -> None:
-        parsed_files: list[tuple[Parsed, str]] = []
-        for path, walked in files.items():
-            try:
-                data = path.read_bytes()
-                parsed = passages_from(read_document(path), self._background.fits, self.max_tokens)
-            except NotATranscriptError as exc:
-                # An empty or binary file met in a folder is not a transcript anyone asked for;
-                # failing on it would fail every later run over the same folder.
-                if walked:
-                    report.skipped.append((str(path), exc.reason))
-                else:
-                    report.failed.append((path.name, str(exc)))
-                continue
-            except InputFileError as exc:
-                report.failed.append((path.name, str(exc)))
-                continue
-            report.warnings.extend(parsed.transcript.warnings)
-            parsed_files.append((parsed, _content_hash(data, self.max_tokens)))
+        parsed_files = [
+            (parsed, _content_hash(data, self.max_tokens))
+            for parsed, data in read_files(files, self._background.fits, self.max_tokens, report)
+        ]
         todo = []
         for parsed, digest in parsed_files:
             stored = self._stored_versions(parsed.document.source)
@@ -550,79 +522,3 @@ def _in_source_order(rows: dict[str, list[Any]]) -> list[Passage]:
 
 def _content_hash(data: bytes, max_tokens: int) -> str:
     return hashlib.sha256(data + f"\x00{PIPELINE_VERSION}:{max_tokens}".encode()).hexdigest()[:16]
-
-
-def files_to_ingest(paths: Iterable[Path], report: IngestReport) -> dict[Path, bool]:
-    """The files an ingest of ``paths`` reads, each with whether a folder walk found it (rather
-    than being named); what is skipped or refused is written in ``report``."""
-    return _refuse_name_clashes(_expand(paths, report), report)
-
-
-def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[tuple[Path, bool]]:
-    """Each file to ingest, and whether it was found by walking a folder (rather than named).
-
-    Files named directly must exist; folders are walked for supported, non-hidden files. A
-    folder's README, LICENSE and the like are skipped: ingested, a licence would be quoted as
-    if someone had said it. Named on the command line, such a file is ingested: it was asked for.
-    """
-    given = [Path(p) for p in paths]
-    named = {p.resolve() for p in given if p.is_file()}
-    for path in given:
-        if not path.exists():
-            raise InputFileError(f"{path}: no such file or folder. Check the path and try again.")
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                if (notes := _folder_notes(child)) and child.resolve() not in named:
-                    report.skipped.append((str(child), notes))
-                elif child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield child, True
-                else:
-                    report.skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
-        else:
-            yield path, False
-
-
-def _folder_notes(path: Path) -> str | None:
-    """Why ``path`` is skipped in a folder when it is named like the folder's notes or licence
-    (README.md, LICENSE, notice.txt); None when it is not."""
-    suffix = path.suffix.lower()
-    if path.stem.lower() not in _FOLDER_NOTES or (suffix and suffix not in SUPPORTED_SUFFIXES):
-        return None
-    why = "named as the folder's notes or licence, not a transcript"
-    # A file without a suffix cannot be read even when named, so that advice would mislead.
-    return f"{why}; name it on the command line to ingest it anyway." if suffix else f"{why}."
-
-
-def _refuse_name_clashes(found: Iterable[tuple[Path, bool]], report: IngestReport) -> dict[Path, bool]:
-    """The files to ingest, each once, less those that share a file name with another one.
-
-    A transcript is stored, cited and removed under its file name, so two files of one name
-    would overwrite each other, run after run. Which one is meant cannot be told, so neither is
-    ingested. (A file named like one ingested in an earlier run replaces it, as an edit would.)
-    """
-    # The same file named twice, or named and found in a folder, is one file; named, it counts
-    # as named.
-    unique: dict[Path, tuple[Path, bool]] = {}
-    for path, walked in found:
-        first, was_walked = unique.get(path.resolve(), (path, True))
-        unique[path.resolve()] = first, walked and was_walked
-    files = dict(unique.values())
-    by_name: dict[str, list[Path]] = {}
-    for path in files:
-        by_name.setdefault(path.name, []).append(path)
-    for name, same in by_name.items():
-        if len(same) > 1:
-            paths = ", ".join(map(str, same))
-            report.failed.append(
-                (
-                    name,
-                    f"{len(same)} files share the name {name!r} ({paths}); quotebot stores each "
-                    "transcript under its file name, so only one of them can be kept. Rename the "
-                    "others, or ingest only one, and run again; none of them was ingested.",
-                )
-            )
-            for path in same:
-                del files[path]
-    return files

@@ -3,7 +3,7 @@
     pip install -e '.[bench]'
     PYTHONPATH=. python benchmarks/baselines.py STORE [--transcripts DIR] [EVAL.jsonl ...]
 
-STORE must hold the transcripts of DIR only (default: the bundled one, ``quotebot ingest corpus
+STORE must hold the transcripts of DIR only (default: the bundled one, ``quotebot ingest bot/corpus
 --store STORE``). Three retrievers answer every eval file (default: tests/eval/*.jsonl), each
 quoting its top 5, of the line's ``source`` alone when it names one:
 
@@ -28,6 +28,7 @@ import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bot import Bot, Settings
+from bot.bundled import bundled_corpus
 from bot.evaluate import EVAL_K, Case, asking, collapse, load_cases, run_eval
 from ingest import DEFAULT_MAX_TOKENS, SUPPORTED_SUFFIXES
 from ingest.chunk import split_paragraph
@@ -84,7 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("store", type=Path)
     parser.add_argument("files", type=Path, nargs="*", help="eval files (default: tests/eval/*.jsonl)")
-    parser.add_argument("--transcripts", type=Path, default=ROOT / "corpus", help="the transcripts in STORE")
+    parser.add_argument("--transcripts", type=Path, default=bundled_corpus(), help="the transcripts in STORE")
     args = parser.parse_args()
     bot = Bot(Settings(store=args.store))
     bot.warm_up()

@@ -86,7 +86,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "eval" / "dev.jsonl"
 CHAT_API = "/chat"
 ERROR_MARK = 'class="qb-error"'  # bot/ui_html.py error_html
-UPLOAD_ELEM_ID = "qb-upload"  # app.py: the "Add a transcript" button
+UPLOAD_ELEM_ID = "qb-upload"  # bot/chat.py: the "Add a transcript" button
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 CHILDREN: list[subprocess.Popen[Any]] = []  # ingest processes: stopped if the script stops first
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import os
@@ -13,13 +14,15 @@ from pathlib import Path
 
 from bot.core import Bot
 from bot.evaluate import asking, load_cases, metrics_table, run_eval, unfindable
-from bot.filters import check_filters
+from bot.export import CSV_COLUMNS, markdown_section, to_csv, to_markdown, write_csv
 from bot.handover import send_ingest, send_remove
 from bot.render import UNATTRIBUTED, answer_text, counted
 from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
 
 logger = logging.getLogger(__name__)
+
+_EXPORTS = {"md": to_markdown, "csv": to_csv}  # `ask --format` exports, written as bot/export.py makes them
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,14 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--speaker", action="append", dest="speakers", metavar="NAME", help="only this speaker (repeatable)"
     )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "md", "csv"),
+        metavar="FORMAT",
+        help="text (default), json, md (Markdown) or csv: see docs/export.md",
+    )
     form = p.add_mutually_exclusive_group()
-    form.add_argument("--json", action="store_true", help="print the answer as JSON")
+    form.add_argument(
+        "--json", action="store_const", const="json", dest="format", help="the same as --format json"
+    )
     form.add_argument(
         "--jsonl",
         action="store_true",
-        help='read {"question", "history"} lines on stdin, print one JSON answer per line',
+        help='read {"question", "history"} lines on stdin, print one JSON answer per line '
+        "(with --format md or csv: a section or rows per question)",
     )
-    p.set_defaults(run=_ask)
+    p.set_defaults(run=_ask, format="text")
 
     p = sub.add_parser("eval", help="measure the answers against a JSONL file of questions with gold spans")
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
@@ -147,29 +159,46 @@ def _ask(bot: Bot, args: argparse.Namespace) -> int:
         return _ask_lines(bot, args)
     if args.question is None:
         raise QuotebotError('Give a question: quotebot ask "What does Lavrov think about sanctions?"')
-    check_filters(bot, args.sources, args.speakers)
     answer = bot.ask(
         args.question, history=args.history, k=args.k, sources=args.sources, speakers=args.speakers
     )
-    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer_text(answer))
+    if args.format in _EXPORTS:
+        sys.stdout.write(_EXPORTS[args.format]([answer]))
+    elif args.format == "json":
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(answer_text(answer))
     return 0
 
 
 def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
-    failures = 0
+    """One answer per line on stdin: a JSON line each, or with --format md a section each and with
+    --format csv one header, then its rows; there a line's error goes to stderr, not into the export."""
+    failures = sections = 0
+    if args.format == "csv":
+        csv.writer(sys.stdout).writerow(CSV_COLUMNS)
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
         try:
             question, history, k = _request(line)
-            check_filters(bot, args.sources, args.speakers)
             answer = bot.ask(
                 question, history=history, k=k or args.k, sources=args.sources, speakers=args.speakers
             )
-            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+            if args.format == "csv":
+                write_csv(sys.stdout, [answer])
+            elif args.format == "md":
+                print(("\n" if sections else "") + markdown_section(answer))
+                sections += 1
+            else:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False))
+            sys.stdout.flush()
         except QuotebotError as exc:
             failures += 1
-            print(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False), flush=True)
+            if args.format in _EXPORTS:
+                print(f"quotebot: line {number}: {exc}", file=sys.stderr)
+            else:
+                print(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False), flush=True)
     return 1 if failures else 0
 
 
@@ -197,7 +226,7 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
     if bot.store.count() == 0:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
     bot.warm_up()
-    stored = set(bot.store.derived().sources.tolist())
+    stored = {info.source for info in bot.sources()}
     if missing := sorted({c.source for c in cases if c.source and c.source not in stored}):
         raise QuotebotError(
             f"{args.file} asks of sources the store does not hold: {', '.join(missing)}. "
@@ -251,7 +280,7 @@ def _remove(bot: Bot, args: argparse.Namespace) -> int:
 
 
 def _serve(bot: Bot, args: argparse.Namespace) -> int:
-    from app import serve
+    from bot.chat import serve
 
     serve(bot, host=args.host, port=args.port)
     return 0

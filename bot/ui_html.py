@@ -4,7 +4,7 @@ Every string that comes from a transcript (quote, question, title, speaker, file
 through :func:`esc` before it reaches the page. The chat sanitises what it shows as well; the
 source viewer does not, so escaping here is what keeps a transcript's ``<script>`` inert.
 Links carry a passage id in their ``href`` (``#src=…`` opens the viewer, ``#copy=…`` copies the
-quote); the page's one click handler reads them (see ``app.py``).
+quote); the page's one click handler reads them (see ``static/quotebot.js``).
 """
 
 from __future__ import annotations
@@ -139,11 +139,6 @@ def _same_question(a: Quote, b: Quote) -> bool:
 def error_html(message: str) -> str:
     """The chat message for a question that was refused."""
     return f'<div class="qb-answer"><p class="qb-error">{esc(message)}</p></div>'
-
-
-def is_error(message: str) -> bool:
-    """Whether a chat message is one :func:`error_html` wrote."""
-    return '<p class="qb-error">' in message
 
 
 def safe_url(url: str | None) -> str | None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import io
+import logging
 import os
 import shutil
 import socket
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -19,13 +22,29 @@ os.environ["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), os.environ.get("PYTHO
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from bot import Bot, Settings  # noqa: E402
+from bot import Bot, Settings, cli  # noqa: E402
+from bot.bundled import bundled_corpus  # noqa: E402
 from vectorstore import Embedder  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-CORPUS = ROOT / "corpus"
+CORPUS = bundled_corpus()
 BUNDLED = CORPUS / "lavrov-interview-chinese-media-2021-03-22.txt"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Fixtures that load the embedding model or build a Bot, Store or Embedder. A test using any of
+# them, directly or through another fixture, is in the `model` tier; a test that builds one in its
+# own body is marked `model` by hand.
+MODEL_FIXTURES = frozenset({"embedder", "make_bot", "bundled_bot", "quotebot"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Sort every test into its tier: `model` by the fixtures it uses, `unit` when it is neither
+    model, browser nor slow (those two are marked by hand)."""
+    for item in items:
+        if MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+        if not any(item.get_closest_marker(tier) for tier in ("model", "browser", "slow")):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +74,42 @@ def bundled_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
     bot = Bot(Settings(store=store), embedder=embedder)
     bot.ingest([BUNDLED])
     return bot
+
+
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(embedder: Embedder, argv: list, stdin: str = "") -> int:
+    """`quotebot ARGV` in this process, its exit code; its Bot shares the tests' model. The root
+    logger is bare while it runs, so `main`'s `logging.basicConfig` logs to this call's stderr as
+    the command does; what it set up is undone afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.handlers.clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(cli, "Bot", lambda settings: Bot(settings, embedder=embedder))
+            mp.setattr(sys, "stdin", io.StringIO(stdin))
+            return cli.main([str(a) for a in argv])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.fixture
+def quotebot(embedder: Embedder, capsys: pytest.CaptureFixture[str]):
+    """``quotebot(store, *args, stdin=...)``: `quotebot --store STORE ARGS` in this process, as a
+    Result (exit code, stdout, stderr)."""
+
+    def run(store: Path, *args: object, stdin: str = "") -> Result:
+        capsys.readouterr()
+        code = run_cli(embedder, ["--store", store, *args], stdin)
+        return Result(code, *capsys.readouterr())
+
+    return run
 
 
 @pytest.fixture

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import logging
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -8,8 +14,7 @@ from conftest import collapse, free_port
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
-import app
-from bot import Settings
+from bot import Settings, chat
 from ingest.errors import QuotebotError
 from ingest.read import MAX_FILE_BYTES
 
@@ -18,11 +23,12 @@ from ingest.read import MAX_FILE_BYTES
 def running_app(make_bot):
     bot = make_bot()
     port = free_port()
-    demo = app.serve(bot, port=port, block=False)
+    demo = chat.serve(bot, port=port, block=False)
     yield bot, f"http://127.0.0.1:{port}/"
     demo.close()
 
 
+@pytest.mark.slow  # starts the chat's server
 def test_app_seeds_an_empty_store_and_answers_through_the_api(running_app):
     bot, url = running_app
     assert [s.source for s in bot.sources()] == ["lavrov-interview-chinese-media-2021-03-22.txt"]
@@ -38,18 +44,55 @@ def test_app_seeds_an_empty_store_and_answers_through_the_api(running_app):
     client.close()
 
 
+def _listening(port: int) -> list[tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str]]:
+    """The address and socket inode of each TCP socket in LISTEN state on ``port``, as the kernel
+    lists them in /proc/net/tcp and tcp6 (addresses in hex, each 32-bit word in host order)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            _, local, _, state, *_, inode = row.split()[:10]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                raw = bytes.fromhex(address)
+                if sys.byteorder == "little":
+                    raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                ip = ipaddress.ip_address(raw)
+                found.append((getattr(ip, "ipv4_mapped", None) or ip, inode))
+    return found
+
+
+def _own_sockets() -> set[str]:
+    """The inodes of the sockets this process has open."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # closed since it was listed
+            link = os.readlink(f"/proc/self/fd/{fd}")
+            if link.startswith("socket:["):
+                inodes.add(link[len("socket:[") : -1])
+    return inodes
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket tables (Linux)")
 def test_app_listens_on_loopback_only_and_limits_uploads(running_app):
-    _, url = running_app
-    assert url.startswith("http://127.0.0.1:")
+    """Served with the default settings, the chat listens on the loopback alone: every socket
+    listening on its port is bound to 127.0.0.1 or ::1, and this process holds one of them."""
+    bot, url = running_app
+    assert bot.settings.host == Settings().host
+    listening = _listening(urlsplit(url).port)
+    assert listening, f"nothing listens on the chat's port ({url})"
+    assert all(ip.is_loopback for ip, _ in listening), f"the chat listens beyond the loopback: {listening}"
+    assert {inode for _, inode in listening} & _own_sockets(), "what listens on the port is not the chat"
     too_big = b"x" * (MAX_FILE_BYTES + 1)
     response = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.txt", too_big)})
     assert response.status_code == 413
 
 
+@pytest.mark.slow  # starts the chat's server
 def test_login_is_required_when_settings_ask_for_one(make_bot):
     bot = make_bot(auth="reader:s3cret")
     port = free_port()
-    demo = app.serve(bot, port=port, block=False)
+    demo = chat.serve(bot, port=port, block=False)
     try:
         url = f"http://127.0.0.1:{port}/"
         with pytest.raises(AuthenticationError):
@@ -68,14 +111,6 @@ def test_auth_setting_is_checked_and_hidden():
         Settings(auth="nopassword")
 
 
-def test_a_pool_weight_that_would_raise_scores_is_refused(monkeypatch):
-    monkeypatch.setenv("QUOTEBOT_WEIGHT_POOL", "0.1")
-    with pytest.raises(QuotebotError, match="weight_pool must be 0 or less"):
-        Settings.from_env()
-    monkeypatch.setenv("QUOTEBOT_WEIGHT_POOL", "0")
-    assert Settings.from_env().weight_pool == 0.0
-
-
 def test_spelling_correction_can_be_switched_off(monkeypatch):
     assert Settings.from_env().spelling is True
     monkeypatch.setenv("QUOTEBOT_SPELLING", "off")
@@ -87,15 +122,16 @@ def test_spelling_correction_can_be_switched_off(monkeypatch):
 
 def test_serving_beyond_loopback_without_a_login_warns(caplog):
     with caplog.at_level(logging.WARNING):
-        app.warn_if_exposed("127.0.0.1", None)
-        app.warn_if_exposed("0.0.0.0", ("u", "p"))
+        chat.warn_if_exposed("127.0.0.1", None)
+        chat.warn_if_exposed("0.0.0.0", ("u", "p"))
     assert caplog.text == ""
     with caplog.at_level(logging.WARNING):
-        app.warn_if_exposed("0.0.0.0", None)
+        chat.warn_if_exposed("0.0.0.0", None)
     assert "without a login" in caplog.text
-    assert app._is_loopback("127.0.0.1") and app._is_loopback("::1") and not app._is_loopback("0.0.0.0")
+    assert chat._is_loopback("127.0.0.1") and chat._is_loopback("::1") and not chat._is_loopback("0.0.0.0")
 
 
+@pytest.mark.slow  # starts the chat's server
 def test_a_refused_question_is_no_context_for_the_next(running_app):
     _, url = running_app
     client = Client(url, verbose=False, token=False, analytics_enabled=False)
@@ -108,6 +144,7 @@ def test_a_refused_question_is_no_context_for_the_next(running_app):
     client.close()
 
 
+@pytest.mark.slow  # starts the chat's server
 def test_a_question_about_someone_who_does_not_speak_in_the_chosen_transcripts_is_answered(
     make_bot, roe_and_doe
 ):
@@ -115,7 +152,7 @@ def test_a_question_about_someone_who_does_not_speak_in_the_chosen_transcripts_i
     bot = make_bot()
     bot.ingest([roe, doe])
     port = free_port()
-    demo = app.serve(bot, port=port, block=False)
+    demo = chat.serve(bot, port=port, block=False)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False, token=False, analytics_enabled=False)
         question = "Why did Roe sell her tractors?"
@@ -130,6 +167,7 @@ def test_a_question_about_someone_who_does_not_speak_in_the_chosen_transcripts_i
         demo.close()
 
 
+@pytest.mark.slow  # starts the chat's server
 def test_an_unexpected_failure_reaches_the_chat_as_a_sentence_and_the_log_with_its_cause(
     running_app, monkeypatch, caplog
 ):
@@ -140,10 +178,131 @@ def test_an_unexpected_failure_reaches_the_chat_as_a_sentence_and_the_log_with_i
 
     monkeypatch.setattr(bot, "ask", broken)
     client = Client(url, verbose=False, token=False, analytics_enabled=False)
-    with caplog.at_level(logging.ERROR, logger="app"):
+    with caplog.at_level(logging.ERROR, logger="bot.chat"):
         reply = client.predict("What does Lavrov think about sanctions?", 2, api_name="/chat")
     client.close()
     assert "qb-error" in reply
     assert "Something went wrong while answering the question (RuntimeError); nothing was lost" in reply
     assert "Error finding id" not in reply  # the cause is for the log, not the reader
     assert any("Error finding id" in r.exc_text for r in caplog.records if r.exc_text)
+
+
+# -- the chat's handlers, called as they are: a real bot, no server ---------------------------
+
+SANCTIONS = "What does Lavrov think about sanctions?"
+
+
+def _exchange(question: str, reply: str) -> list[dict[str, str]]:
+    """One turn of the chat's history, as the chat holds it."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+
+
+def test_respond_answers_with_cited_quotes_and_keeps_the_question(bundled_bot):
+    reply, asked = chat.respond(bundled_bot, "Can online concerts replace live ones?", [], 2)
+    assert "never replace face" in collapse(reply)
+    assert reply.count('class="qb-card') == 2 and "qb-error" not in reply
+    assert asked == [(0, "Can online concerts replace live ones?")]
+    assert chat.questions(asked) == ["Can online concerts replace live ones?"]
+
+
+def test_a_follow_up_is_read_against_the_questions_in_the_state(bundled_bot):
+    reply, asked = chat.respond(bundled_bot, SANCTIONS, [], 3)
+    history = _exchange(SANCTIONS, reply)
+    follow_up, asked = chat.respond(bundled_bot, "Who first proposed them?", history, 3, [], [], asked)
+    assert f"Read as a follow-up to “{SANCTIONS}”" in follow_up and "qb-card" in follow_up
+    assert chat.questions(asked) == [SANCTIONS, "Who first proposed them?"]
+    assert [turn for turn, _ in asked] == [0, 1]
+    # The state is what it reads, not the HTML of the earlier replies.
+    blank = _exchange(SANCTIONS, "")
+    again, _ = chat.respond(bundled_bot, "Who first proposed them?", blank, 3, [], [], asked[:1])
+    assert f"Read as a follow-up to “{SANCTIONS}”" in again
+    alone, _ = chat.respond(bundled_bot, "Who first proposed them?", history, 3, [], [], [])
+    assert "Read as a follow-up" not in alone
+
+
+def test_a_refused_question_stays_out_of_the_state(bundled_bot):
+    reply, asked = chat.respond(bundled_bot, "Why?", [], 3)
+    assert "ask about the transcripts first" in reply and "qb-card" not in reply
+    assert asked == []
+    reply, asked = chat.respond(bundled_bot, "   ", _exchange("Why?", reply), 3, [], [], asked)
+    assert "qb-error" in reply and "empty" in reply and asked == []
+
+
+def test_a_question_the_chat_took_back_is_no_context_for_the_next(bundled_bot):
+    """Undo, retry and clear shorten the history; the state's questions from those turns go."""
+    _, asked = chat.respond(bundled_bot, SANCTIONS, [], 3)
+    assert chat.questions(asked) == [SANCTIONS]
+    after_clear, kept = chat.respond(bundled_bot, "Tell me more", [], 3, [], [], asked)
+    assert "ask about the transcripts first" in after_clear and kept == []
+    _, kept = chat.respond(bundled_bot, SANCTIONS, [], 3, [], [], asked)
+    assert kept == [(0, SANCTIONS)]  # asked again at the same turn, kept once
+
+
+def test_respond_with_a_source_that_is_not_stored_says_so(bundled_bot):
+    reply, asked = chat.respond(bundled_bot, SANCTIONS, [], 3, ["nope.txt"], [])
+    assert '<p class="qb-error">' in reply and "qb-card" not in reply
+    assert "No source named" in reply and "nope.txt" in reply
+    assert "Ingested sources: lavrov-interview-chinese-media-2021-03-22.txt" in reply
+    assert asked == []
+    reply, _ = chat.respond(bundled_bot, SANCTIONS, [], 3, [], ["Jane Roe"])
+    assert "No speaker named" in reply and "Sergey Lavrov" in reply
+
+
+def test_respond_turns_an_unexpected_failure_into_a_sentence(bundled_bot, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("Error finding id")
+
+    monkeypatch.setattr(bundled_bot, "ask", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.chat"):
+        reply, asked = chat.respond(bundled_bot, SANCTIONS, [], 3, [], [], [(0, "earlier")])
+    assert "Something went wrong while answering the question (RuntimeError)" in reply
+    assert "Error finding id" not in reply and asked == []
+    assert any("Error finding id" in r.exc_text for r in caplog.records if r.exc_text)
+
+
+def test_open_source_shows_the_passage_and_makes_room_for_it(bundled_bot):
+    reply, _ = chat.respond(bundled_bot, "What does Lavrov say about vaccination passports?", [], 1)
+    passage_id = reply.split('href="#src=', 1)[1].split('"', 1)[0]
+    html, viewer_bar, sources_bar = chat.open_source(bundled_bot, passage_id)
+    assert 'id="qb-focus"' in html and "vaccination passports" in html
+    assert viewer_bar.open is True and sources_bar.open is False
+    for unknown in ("0" * 24, "javascript:alert(1)", ""):
+        html, _, _ = chat.open_source(bundled_bot, unknown)
+        assert html == chat.ui.viewer_missing()
+
+
+def test_refresh_lists_the_sources_and_the_filters_choices(bundled_bot):
+    panel, sources, speakers = chat.refresh(bundled_bot)
+    assert "Foreign Minister Sergey Lavrov’s interview with Chinese media" in panel
+    assert [value for _, value in sources.choices] == ["lavrov-interview-chinese-media-2021-03-22.txt"]
+    assert [value for _, value in speakers.choices] == ["Sergey Lavrov"]
+
+
+def test_add_transcript_and_remove_source_change_the_store_and_the_panel(make_bot, roe_and_doe):
+    roe, doe = roe_and_doe
+    bot = make_bot()
+    quiet = lambda *args, **kwargs: None  # noqa: E731  (the chat's progress bar)
+    status, panel, _, speakers = chat.add_transcript(bot, str(roe), quiet)
+    assert "Added roe.txt" in status and "roe.txt" in panel
+    assert [value for _, value in speakers.choices] == ["Jane Roe"]
+    status, *_ = chat.add_transcript(bot, str(roe), quiet)
+    assert "already in the store, unchanged" in status
+    status, *_ = chat.add_transcript(bot, None, quiet)
+    assert "No file arrived" in status
+    chat.add_transcript(bot, str(doe), quiet)
+    status, panel, sources, _ = chat.remove_source(bot, "roe.txt")
+    assert "Removed roe.txt" in status and "roe.txt" not in panel
+    assert [value for _, value in sources.choices] == ["doe.txt"]
+    status, *_ = chat.remove_source(bot, "roe.txt")
+    assert "qb-status-error" in status and "roe.txt" in status
+
+
+@pytest.mark.slow  # starts the chat's server
+def test_the_chat_api_takes_the_question_and_the_panel_s_settings_only(running_app):
+    _, url = running_app
+    client = Client(url, verbose=False, token=False, analytics_enabled=False)
+    endpoint = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/chat"]
+    client.close()
+    names = [p["parameter_name"] for p in endpoint["parameters"]]
+    assert names == ["message", "quotes", "sources", "speakers"]
+    assert len(endpoint["returns"]) == 1

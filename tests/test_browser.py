@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT
 
-import app
-from bot import Bot, Settings
+from bot import Bot, Settings, chat
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +39,7 @@ def server(tmp_path_factory, embedder) -> Iterator[tuple[str, Bot]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    demo = app.serve(bot, port=port, block=False)
+    demo = chat.serve(bot, port=port, block=False)
     yield f"http://127.0.0.1:{port}/", bot
     demo.close()
 
@@ -154,7 +153,7 @@ def shot(page, name: str) -> None:
 
 def test_first_load_shows_the_intro_examples_and_sources(page):
     assert page.get_by_text("Ask the interviews").is_visible()
-    for question in app.EXAMPLES:
+    for question in chat.EXAMPLES:
         assert page.get_by_text(question).first.is_visible()
     sources = page.locator("#qb-sources").inner_text()
     assert "Foreign Minister Sergey Lavrov’s interview with Chinese media" in sources

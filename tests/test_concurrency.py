@@ -12,11 +12,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import BUNDLED, ROOT, free_port
 from gradio_client import Client
 
-import app
-from bot import Bot, Settings
+from bot import Bot, Settings, chat
+
+pytestmark = pytest.mark.slow  # servers, subprocesses and threads under load
 
 BRIEFINGS = ROOT / "tests" / "eval" / "briefings" / "transcripts"
 QUESTIONS = [
@@ -40,7 +42,7 @@ def test_no_question_fails_while_the_command_line_ingests_into_the_served_store(
     store = tmp_path / "store"
     bot = Bot(Settings(store=store), embedder=embedder)
     port = free_port()
-    demo = app.serve(bot, port=port, block=False)
+    demo = chat.serve(bot, port=port, block=False)
     url = f"http://127.0.0.1:{port}/"
     folder = tmp_path / "briefings"
     folder.mkdir()

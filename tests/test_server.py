@@ -42,6 +42,7 @@ def chroma_url(tmp_path_factory):
     server.wait(timeout=30)
 
 
+@pytest.mark.slow  # starts a Chroma server
 def test_ingest_and_ask_through_a_chroma_server(chroma_url, embedder):
     bot = Bot(Settings(chroma_url=chroma_url), embedder=embedder)
     report = bot.ingest([BUNDLED])
@@ -63,6 +64,7 @@ def test_unreachable_server_is_a_clear_error(embedder):
     assert "Start the server" in message and "?." not in message and message.count("running?") <= 1
 
 
+@pytest.mark.slow  # starts a Chroma server
 def test_a_chat_on_the_server_answers_throughout_another_process_ingest(chroma_url, embedder, tmp_path):
     """For a team: the chat and `quotebot ingest` are two clients of one server. No question fails
     while the other writes, and the chat answers from the new transcript once it notices it."""
@@ -70,12 +72,12 @@ def test_a_chat_on_the_server_answers_throughout_another_process_ingest(chroma_u
 
     from gradio_client import Client
 
-    import app
+    from bot import chat
 
     bot = Bot(Settings(chroma_url=chroma_url), embedder=embedder)
     bot.store.recheck_seconds = 0.0
     port = free_port()
-    demo = app.serve(bot, port=port, block=False)
+    demo = chat.serve(bot, port=port, block=False)
     briefing = sorted((Path(__file__).parent / "eval" / "briefings" / "transcripts").glob("*.md"))[0]
     replies: list[str] = []
     failures: list[BaseException] = []

@@ -161,7 +161,7 @@ def briefing_split() -> dict[str, list[str]]:
 def excluded_transcripts() -> list[Path]:
     split = briefing_split()
     held = set(split["dev"]) | set(split["test"])
-    out = sorted((ROOT / "corpus").glob("*.txt"))
+    out = sorted((ROOT / "bot" / "corpus").glob("*.txt"))
     out += [p for p in sorted((EVAL / "press" / "transcripts").iterdir()) if p.name != "NOTICE"]
     out += [p for p in sorted((EVAL / "briefings" / "transcripts").iterdir()) if p.name in held]
     return out

@@ -40,7 +40,7 @@ CHOOSE = ["dev", "holdout", "tuning", "paraphrase", "briefings-dev"]
 REPORT = ["press", "briefings-test"]
 BLIND = ["blind2", "blind3", "blind4"]
 STORES = {
-    "bundled": [ROOT / "corpus"],
+    "bundled": [ROOT / "bot" / "corpus"],
     "press": [EVAL / "press" / "transcripts"],
     "briefings": [EVAL / "briefings" / "transcripts"],
 }

@@ -1,0 +1,411 @@
+"""The browser chat: its event handlers, their Gradio wiring, and serving it; importing starts nothing.
+
+Each handler is a plain function of the :class:`Bot` and the event's inputs, so a test calls it
+as it is; :func:`build` wires them to the page. The page's script is ``static/quotebot.js`` and
+its styles ``static/quotebot.css``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+# Before gradio is imported: no version check, no telemetry, no hub.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import functools
+import ipaddress
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from bot import ui_html as ui
+from bot.bundled import bundled_corpus
+from bot.core import MAX_QUESTION_CHARS, Bot
+from bot.handover import INGEST_API, REMOVE_API, receive_ingest
+from bot.settings import Settings
+from ingest import SUPPORTED_SUFFIXES
+from ingest.errors import QuotebotError
+from ingest.pipeline import stage_upload
+from ingest.read import MAX_FILE_BYTES
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+EXAMPLES = [
+    "What does Lavrov think about sanctions?",
+    "How does Russia describe China as a partner?",
+    "What does Lavrov say about vaccination passports?",
+    "Can online concerts replace live ones?",
+    "How many cross year events are planned for this year?",
+]
+CONCURRENT_EVENTS = 4
+ASK_PLACEHOLDER = "Ask about the interviews, or a follow-up…  (Enter to ask)"
+INTRO = """\
+### Ask the interviews
+
+Every answer is **quoted word for word** from the transcripts, with the sentence that answers \
+highlighted and a citation you can open. quotebot never writes an answer of its own.
+
+Follow up as you would in conversation: *Who first proposed them?*, *Why?*, or *Tell me more* \
+for the next passages.
+"""
+# Run once the source viewer has opened: the page's script (static/quotebot.js) defines it.
+SCROLL_TO_FOCUS = "() => window.__qbScrollToFocus()"
+
+THEME = gr.themes.Soft(
+    primary_hue="indigo",
+    neutral_hue="slate",
+    font=["Inter", "ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+).set(
+    block_title_background_fill="transparent",
+    block_title_padding="0",
+    block_title_text_color="*neutral_700",
+    block_title_text_color_dark="*neutral_200",
+    block_label_background_fill="transparent",
+    block_label_text_color="*neutral_600",
+    block_label_text_color_dark="*neutral_300",
+    input_border_color="*neutral_200",
+    input_border_width="1px",
+    input_background_fill="*neutral_50",
+    input_shadow="none",
+    block_shadow="none",
+    # The defaults put hints at 2.6:1 and white on the primary button at 4.47:1; 4.5:1 is the floor.
+    block_info_text_color="*neutral_600",
+    button_primary_background_fill="*primary_600",
+    button_primary_background_fill_hover="*primary_700",
+)
+
+# The chat's state: for each question that got an answer (not a refusal), in order, the turn it
+# was asked at (0 for the conversation's first question) and its text. The turn lets a question
+# that the chat's undo, retry or clear took back stop being context for the next one.
+Asked = list[tuple[int, str]]
+
+
+# -- the handlers: plain functions of the bot and the event's inputs --------------------------
+
+
+def respond(
+    bot: Bot,
+    message: str,
+    history: Sequence[Any],
+    quotes: float | None = None,
+    sources: list[str] | None = None,
+    speakers: list[str] | None = None,
+    asked: Asked | None = None,
+) -> tuple[str, Asked]:
+    """The chat's answer to ``message`` (HTML), and the questions asked so far with it if it was
+    answered. ``history`` is the conversation before it, as the chat shows it; ``asked`` the
+    state that the previous answer returned: the earlier questions a follow-up is read against."""
+    turn = sum(1 for m in history if isinstance(m, dict) and m.get("role") == "user")
+    earlier = [(t, question) for t, question in asked or () if t < turn]
+    try:
+        answer = bot.ask(
+            message,
+            history=questions(earlier),
+            k=int(quotes if quotes is not None else bot.settings.top_k),
+            sources=sources,
+            speakers=speakers,
+        )
+    except QuotebotError as exc:
+        return ui.error_html(str(exc)), earlier
+    except Exception as exc:
+        return ui.error_html(failure("answering the question", exc)), earlier
+    reply = ui.answer_html(answer, bot.model.min_score, only=[*(sources or ()), *(speakers or ())])
+    return reply, [*earlier, (turn, message)]
+
+
+def questions(asked: Asked | None) -> list[str]:
+    """The questions of the chat's state, in the order they were asked."""
+    return [question for _, question in asked or ()]
+
+
+def open_source(bot: Bot, passage_id: str) -> tuple[str, gr.Sidebar, gr.Sidebar]:
+    """The viewer opens on the clicked passage; the sources panel makes room for it."""
+    ctx = bot.context(passage_id) if ui.PASSAGE_ID.fullmatch(passage_id) else None
+    html = ui.context_html(ctx) if ctx else ui.viewer_missing()
+    return html, gr.Sidebar(open=True), gr.Sidebar(open=False)
+
+
+def remove_source(bot: Bot, source: str) -> tuple[str, str, gr.Dropdown, gr.Dropdown]:
+    """Remove the transcript whose card was asked to go (the page has asked to confirm)."""
+    try:
+        status = ui.removed_status(source, bot.remove(source))
+    except QuotebotError as exc:
+        status = ui.upload_status("error", str(exc))
+    except Exception as exc:
+        status = ui.upload_status("error", failure(f"removing {source}", exc))
+    return (status, *refresh(bot))
+
+
+def refresh(bot: Bot) -> tuple[str, gr.Dropdown, gr.Dropdown]:
+    """The sources panel and the two filters' choices, as the store holds them now."""
+    sources, speakers = filter_choices(bot)
+    return ui.sources_html(bot.sources()), gr.Dropdown(choices=sources), gr.Dropdown(choices=speakers)
+
+
+def add_transcript(
+    bot: Bot,
+    upload: str | None,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008
+) -> tuple[str, str, gr.Dropdown, gr.Dropdown]:
+    """Ingest the uploaded file; the status line says how it went."""
+    if not upload:
+        return (ui.upload_status("error", "No file arrived; choose a transcript file."), *refresh(bot))
+    original = getattr(upload, "orig_name", None) or Path(upload).name
+    progress(0.05, desc="Checking the file")
+    staged = None
+    try:
+        staged = stage_upload(Path(upload), original)
+        progress(0.2, desc="Reading and embedding")
+        report = bot.ingest([staged], progress=True)
+    except QuotebotError as exc:
+        return (ui.upload_status("error", str(exc)), *refresh(bot))
+    except Exception as exc:
+        return (ui.upload_status("error", failure(f"adding {original}", exc)), *refresh(bot))
+    finally:
+        if staged is not None:
+            shutil.rmtree(staged.parent, ignore_errors=True)
+    progress(1.0, desc="Done")
+    return (ui.ingest_status(report), *refresh(bot))
+
+
+def restore_placeholder() -> gr.Textbox:
+    """The chat clears the box's placeholder when a question is sent; this puts it back."""
+    return gr.Textbox(placeholder=ASK_PLACEHOLDER)
+
+
+def filter_choices(bot: Bot) -> tuple[list[tuple[str, str]], list[str]]:
+    """The filters' choices: (shortened title, file name) of each transcript, and every speaker."""
+    infos = bot.sources()
+    sources = [(i.title if len(i.title) <= 70 else i.title[:68] + "…", i.source) for i in infos]
+    speakers = sorted({s for i in infos for s in i.speakers})
+    return sources, speakers
+
+
+def failure(doing: str, exc: Exception) -> str:
+    """What the chat says when something it did not expect goes wrong; the cause goes to the log."""
+    logger.error("failed %s", doing, exc_info=exc)
+    return (
+        f"Something went wrong while {doing} ({type(exc).__name__}); nothing was lost. Try again in "
+        "a moment; if it keeps happening, restart quotebot: its log says what failed."
+    )
+
+
+# -- the wiring ------------------------------------------------------------------------------
+
+
+def page_script() -> str:
+    """The page's script: one delegated listener for citation, copy and remove links, and the
+    question box's focus and scrolling (static/quotebot.js)."""
+    return (STATIC / "quotebot.js").read_text(encoding="utf-8")
+
+
+def _on_link(handler: Callable[[Bot, str], Any], bot: Bot) -> Callable[[gr.EventData], Any]:
+    """``handler(bot, src)`` for an event the page's script triggers with the clicked link's ``src``."""
+
+    def on_link(evt: gr.EventData) -> Any:  # Gradio passes the event data by this annotation
+        return handler(bot, str(getattr(evt, "src", "")))
+
+    return on_link
+
+
+def build(bot: Bot) -> gr.Blocks:
+    """The chat app for ``bot``."""
+    sources, speakers = filter_choices(bot)
+    with gr.Blocks(title="quotebot") as demo:
+        with gr.Sidebar(
+            label="Sources", position="left", open=True, width=330, elem_id="qb-left"
+        ) as sources_bar:
+            sources_panel = gr.HTML(ui.sources_html(bot.sources()), elem_id="qb-sources", padding=False)
+            quotes = gr.Slider(
+                1, 10, value=bot.settings.top_k, step=1, label="Quotes per answer", elem_id="qb-k"
+            )
+            source_filter = gr.Dropdown(
+                choices=sources,
+                value=[],
+                multiselect=True,
+                label="Only these transcripts",
+                info="Empty: search all of them.",
+                elem_id="qb-source-filter",
+            )
+            speaker_filter = gr.Dropdown(
+                choices=speakers,
+                value=[],
+                multiselect=True,
+                label="Only these speakers",
+                info="Empty: every speaker.",
+                elem_id="qb-speaker-filter",
+            )
+            # No file_types: the browser would refuse another type in a passing toast; the
+            # server refuses it in the status line, like every other bad upload.
+            upload = gr.UploadButton(
+                "Add a transcript",
+                type="filepath",
+                variant="primary",
+                size="md",
+                elem_id="qb-upload",
+            )
+            upload_status = gr.HTML(
+                ui.upload_hint(SUPPORTED_SUFFIXES, MAX_FILE_BYTES), elem_id="qb-upload-status", padding=False
+            )
+        with gr.Sidebar(
+            label="Source", position="right", open=False, width=460, elem_id="qb-right"
+        ) as viewer_bar:
+            viewer = gr.HTML(ui.viewer_placeholder(), elem_id="qb-viewer", padding=False)
+        header = gr.HTML(ui.header_html(), js_on_load=page_script(), elem_id="qb-header", padding=False)
+        asked = gr.State([])  # see Asked; one per browser tab (and per API client session)
+        chat = gr.ChatInterface(
+            functools.partial(respond, bot),
+            api_name="chat",
+            chatbot=gr.Chatbot(
+                sanitize_html=True,
+                latex_delimiters=[],
+                placeholder=INTRO,
+                show_label=False,
+                feedback_options=None,
+                buttons=[],
+                elem_id="qb-chat",
+                height="calc(100vh - 170px)",
+                autoscroll=False,
+            ),
+            textbox=gr.Textbox(
+                placeholder=ASK_PLACEHOLDER,
+                label="Your question",
+                show_label=False,
+                max_length=MAX_QUESTION_CHARS,
+                elem_id="qb-ask",
+                max_lines=4,
+                submit_btn="Ask",
+            ),
+            additional_inputs=[quotes, source_filter, speaker_filter, asked],
+            additional_outputs=[asked],
+            examples=[[q, None, None, None, None] for q in EXAMPLES],
+            fill_height=True,
+            autoscroll=False,
+        )
+        chat.chatbot.change(restore_placeholder, None, chat.textbox, queue=False, api_visibility="private")
+        header.open_source(
+            _on_link(open_source, bot),
+            None,
+            [viewer, viewer_bar, sources_bar],
+            show_progress_on=viewer,  # on the sidebars, the progress cover would blank the chat
+            api_visibility="private",
+        ).then(None, js=SCROLL_TO_FOCUS)
+        header.remove_source(
+            _on_link(remove_source, bot),
+            None,
+            [upload_status, sources_panel, source_filter, speaker_filter],
+            api_visibility="private",
+        )
+        upload.upload(
+            functools.partial(add_transcript, bot),
+            upload,
+            [upload_status, sources_panel, source_filter, speaker_filter],
+            show_progress="full",
+            show_progress_on=upload_status,  # one progress bar, where the outcome will be told
+            api_visibility="private",
+        )
+        demo.load(
+            functools.partial(refresh, bot),
+            None,
+            [sources_panel, source_filter, speaker_filter],
+            api_visibility="private",
+        )
+
+        # `quotebot ingest` and `remove` send their work here while this chat holds the store.
+        # gr.api reads each endpoint's parameters from the function's annotations.
+        def ingest_files(names: list[str], walked: list[bool], contents: list[str]) -> dict[str, Any]:
+            return receive_ingest(bot.store, names, walked, contents)
+
+        def remove_source_sent(source: str) -> int:
+            return bot.remove(source)
+
+        gr.api(ingest_files, api_name=INGEST_API, api_visibility="undocumented")
+        gr.api(remove_source_sent, api_name=REMOVE_API, api_visibility="undocumented")
+    # Questions are answered a few at a time: each uses both cores for its model work, and an
+    # upload embeds beside them; more at once would only lengthen every answer.
+    demo.queue(default_concurrency_limit=CONCURRENT_EVENTS)
+    return demo
+
+
+# -- serving ---------------------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_exposed(host: str, credentials: tuple[str, str] | None) -> None:
+    """Serving beyond this machine without a login is allowed, but never silently."""
+    if not _is_loopback(host) and credentials is None:
+        logger.warning(
+            "Serving on %s without a login: anyone who can reach this address can read and add "
+            'transcripts. Set QUOTEBOT_AUTH="user:password" to require one.',
+            host,
+        )
+
+
+def seed_if_empty(bot: Bot) -> None:
+    """A new store gets the bundled transcript, so the demo answers at once."""
+    if bot.store.count() == 0:
+        logger.warning("The store at %s is empty: ingesting the bundled transcript.", bot.store.location)
+        bot.ingest([bundled_corpus()])
+
+
+def serve(
+    bot: Bot | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Seed an empty store, then serve the chat (on 127.0.0.1 unless ``host`` says otherwise)."""
+    bot = bot or Bot(Settings.from_env())
+    host = host or bot.settings.host
+    credentials = bot.settings.credentials
+    warn_if_exposed(host, credentials)
+    bot.store.hold()
+    seed_if_empty(bot)
+    demo = build(bot)
+    demo.launch(
+        server_name=host,
+        server_port=port or bot.settings.port,
+        share=False,
+        auth=credentials,
+        auth_message="quotebot: log in with the user and password from QUOTEBOT_AUTH.",
+        prevent_thread_lock=True,
+        max_file_size=MAX_FILE_BYTES,
+        quiet=not block,
+        theme=THEME,
+        css_paths=[STATIC / "quotebot.css"],
+        footer_links=[],
+    )
+    bot.store.hold(local_url(host, demo.server_port))
+    close = demo.close
+
+    def close_and_let_go(*args: Any, **kwargs: Any) -> None:  # a stopped chat takes no more writes
+        close(*args, **kwargs)
+        bot.store.release()
+
+    demo.close = close_and_let_go  # type: ignore[method-assign]
+    if block:
+        demo.block_thread()
+    return demo
+
+
+def local_url(host: str, port: int | None) -> str:
+    """Where this machine reaches the chat: the loopback where it listens on every address."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"

@@ -1,12 +1,13 @@
 # `make run`: set up and chat with the bundled transcript at http://127.0.0.1:7860
 # `make test`: set up with the test extras and run every check and test
+# `make test-fast`: only the unit tests (no model, server or browser), in seconds
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-test run test lint clean
+.PHONY: install install-test run test test-fast lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ lint:
 
 test: install-test lint
 	$(BIN)/pytest
+
+test-fast: install-test
+	$(BIN)/pytest -m unit -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

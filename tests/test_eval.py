@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from conftest import BUNDLED, FIXTURES
-from test_cli import run
 
 from bot.evaluate import EvalFileError, asking, collapse, load_cases, run_eval, unfindable
 from ingest import read_passages
@@ -33,11 +32,13 @@ def dev_metrics(bundled_bot):
     return run_eval(asking(bundled_bot), load_cases(DEV)).metrics()
 
 
+@pytest.mark.slow  # the whole dev set, once for the module
 @pytest.mark.parametrize("metric", sorted(FLOORS))
 def test_dev_set_floor(dev_metrics, metric):
     assert dev_metrics[metric] >= FLOORS[metric], dev_metrics
 
 
+@pytest.mark.slow
 def test_dev_set_quotes_are_tight_and_fast(dev_metrics):
     assert dev_metrics["median_first_quote_words"] <= 80
     assert dev_metrics["median_latency_ms"] < 2000
@@ -89,27 +90,29 @@ def test_bad_lines_are_named(tmp_path, line, message):
         load_cases(file)
 
 
-def test_cli_eval_json_and_errors(tmp_path, bundled_bot):
+@pytest.mark.slow  # `quotebot eval`, three times
+def test_cli_eval_json_and_errors(quotebot, tmp_path, bundled_bot):
     store = bundled_bot.settings.store
     small = tmp_path / "small.jsonl"
     small.write_text("\n".join(DEV.read_text(encoding="utf-8").splitlines()[-4:]) + "\n", encoding="utf-8")
-    result = run(store, "eval", str(small), "--json")
+    result = quotebot(store, "eval", str(small), "--json")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert set(metrics) >= {"hit@1", "hit@3", "hit@5", "mrr", "highlight@1", "answered_rate", "declined_rate"}
     assert metrics["declined_rate"] == 1.0 and metrics["hit@1"] == 1.0
-    result = run(store, "eval", str(small))
+    result = quotebot(store, "eval", str(small))
     assert result.returncode == 0 and "hit@1" in result.stdout and "median_latency_ms" in result.stdout
     bad = tmp_path / "bad.jsonl"
     shutil.copy(small, bad)
     with bad.open("a", encoding="utf-8") as f:
         f.write('{"kind": "answer", "question": "Why?"}\n')
-    result = run(store, "eval", str(bad))
+    result = quotebot(store, "eval", str(bad))
     assert result.returncode == 1
     assert "line 5" in result.stderr and "gold" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(tmp_path, bundled_bot):
+@pytest.mark.slow  # `quotebot eval`, twice
+def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(quotebot, tmp_path, bundled_bot):
     store = bundled_bot.settings.store
     lines = DEV.read_text(encoding="utf-8").splitlines()[-2:]
     lines.append(json.dumps({"kind": "answer", "question": "Who won?", "gold": "words nobody said"}))
@@ -119,7 +122,7 @@ def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(tmp
         f"warning: {file}, line 3: no ingested passage holds its gold span, so it counts as a miss "
         "whatever the answer; check the span against the transcript.\n"
     )
-    result = run(store, "eval", str(file), "--json", "--details")
+    result = quotebot(store, "eval", str(file), "--json", "--details")
     assert (result.returncode, result.stderr) == (0, warning)
     metrics = json.loads(result.stdout)
     assert metrics["questions"] == 3
@@ -128,7 +131,7 @@ def test_cli_eval_reads_a_bom_warns_of_unfindable_gold_and_details_on_stdout(tmp
         "line": 3, "kind": "answer", "question": "Who won?", "answered": metrics["details"][2]["answered"],
         "rank": None, "highlighted": False,
     }  # fmt: skip
-    result = run(store, "eval", str(file), "--details")
+    result = quotebot(store, "eval", str(file), "--details")
     assert result.returncode == 0 and result.stderr == warning
     assert result.stdout.rstrip().endswith("Who won?") and "hit@1" in result.stdout
 
@@ -158,7 +161,8 @@ def test_every_gold_span_of_a_shipped_set_is_in_an_answer_of_its_transcripts(emb
         assert not case.gold or collapse(case.gold) not in asked, case
 
 
-def test_a_line_that_names_its_source_is_asked_of_that_source_only(make_bot, tmp_path):
+@pytest.mark.slow  # `quotebot eval`, twice
+def test_a_line_that_names_its_source_is_asked_of_that_source_only(quotebot, make_bot, tmp_path):
     bot = make_bot()
     bot.ingest([BUNDLED, FIXTURES / "beekeeper.md"])
     file = tmp_path / "sourced.jsonl"
@@ -168,9 +172,9 @@ def test_a_line_that_names_its_source_is_asked_of_that_source_only(make_bot, tmp
     anywhere, sourced = [asking(bot)(case) for case in load_cases(file)]
     assert anywhere.quotes[0].passage.source == "beekeeper.md"
     assert {q.passage.source for q in sourced.quotes} == {BUNDLED.name}
-    result = run(bot.settings.store, "eval", str(file))
+    result = quotebot(bot.settings.store, "eval", str(file))
     assert result.returncode == 0, result.stderr
     rows.append({**rows[0], "source": "elsewhere.txt"})
     file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = run(bot.settings.store, "eval", str(file))
+    result = quotebot(bot.settings.store, "eval", str(file))
     assert result.returncode == 1 and "does not hold: elsewhere.txt" in result.stderr

@@ -263,7 +263,7 @@ def test_a_larger_pool_lowers_the_score(with_beekeeper):
         return math.log(p / (1.0 - p))
 
     drop = logit(lavrov_only.score) - logit(everywhere.score)
-    expected = -bot.settings.weight_pool * math.log(everywhere.pool / lavrov_only.pool)
+    expected = -bot.model.pool_weight * math.log(everywhere.pool / lavrov_only.pool)
     assert drop > 0
     assert drop == pytest.approx(expected, rel=1e-3)
 
@@ -289,8 +289,9 @@ def test_empty_question_is_refused(bundled_bot, question):
 
 
 def test_filters_narrow_the_answer(bundled_bot):
-    answer = bundled_bot.ask("sanctions", sources=["no-such-source.txt"])
-    assert answer.quotes == ()
+    # The bot checks its own filters: every caller gets the same error, naming what there is.
+    with pytest.raises(SourceNotFoundError, match="No source named 'no-such-source.txt' in the store"):
+        bundled_bot.ask("sanctions", sources=["no-such-source.txt"])
     answer = bundled_bot.ask("sanctions", speakers=["Sergey Lavrov"], k=2)
     assert len(answer.quotes) == 2
 

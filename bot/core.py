@@ -296,7 +296,7 @@ class Bot:
             "match": np.zeros(len(rows), np.float32),
             "lexical": bm25[rows],
             "coverage": np.array(
-                [query.lexical(partial(coverage, doc_tokens=index.token_sets[i], idf=idf)) for i in rows]
+                [query.lexical(partial(coverage, doc_tokens=index.words_of(i), idf=idf)) for i in rows]
             ).astype(np.float32),
         }
         return rows, features

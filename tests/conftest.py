@@ -51,6 +51,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test ever touches the user's real store."""
     monkeypatch.setenv("QUOTEBOT_STORE", str(tmp_path / "default-store"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a server store's saved indexes
     monkeypatch.delenv("QUOTEBOT_CHROMA_URL", raising=False)
 
 

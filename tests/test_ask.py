@@ -275,7 +275,7 @@ def test_a_word_only_other_sources_use_counts_as_never_used(with_beekeeper):
     index = bot.store.derived()
     question = "What does he say about sanctions and honey?"
     best = bot.rank(question, sources=[BUNDLED.name])[0]
-    tokens, words = best.query.tokens, index.token_sets[index.position[best.passage.id]]
+    tokens, words = best.query.tokens, index.words_of(index.position[best.passage.id])
     assert "honey" in tokens and "honey" not in words
     as_never_used = coverage(tokens, words, partial(index.idf, unused={"honey"}))
     assert best.signals["coverage"] == pytest.approx(as_never_used)
@@ -290,7 +290,7 @@ def test_empty_question_is_refused(bundled_bot, question):
 
 def test_filters_narrow_the_answer(bundled_bot):
     # The bot checks its own filters: every caller gets the same error, naming what there is.
-    with pytest.raises(SourceNotFoundError, match="No source named 'no-such-source.txt' in the store"):
+    with pytest.raises(SourceNotFoundError, match=r"No source named 'no-such-source\.txt' in the store"):
         bundled_bot.ask("sanctions", sources=["no-such-source.txt"])
     answer = bundled_bot.ask("sanctions", speakers=["Sergey Lavrov"], k=2)
     assert len(answer.quotes) == 2

@@ -47,7 +47,7 @@ def test_text_in_capitals_has_no_acronyms():
 
 
 def test_a_question_naming_the_union_finds_the_passage_saying_eu(embedder):
-    index = DerivedIndex(
+    index = DerivedIndex.build(
         "fp",
         [
             _passage("European businesses are disgruntled with the sanctions.", 1),
@@ -60,7 +60,7 @@ def test_a_question_naming_the_union_finds_the_passage_saying_eu(embedder):
 
 
 def test_lexical_scores_keep_a_weak_match_weak(embedder):
-    index = DerivedIndex(
+    index = DerivedIndex.build(
         "fp",
         [
             _passage("Tourism was hit hard by the coronavirus.", 1),
@@ -83,7 +83,7 @@ def test_lexical_scores_keep_a_weak_match_weak(embedder):
 
 
 def test_words_the_filtered_passages_never_use_weigh_the_most(embedder):
-    index = DerivedIndex(
+    index = DerivedIndex.build(
         "fp",
         [
             _passage("Relations with China are the best they have ever been.", 1),
@@ -102,7 +102,7 @@ def test_words_the_filtered_passages_never_use_weigh_the_most(embedder):
 
 
 def test_implied_initials_count_only_where_a_passage_uses_them(embedder):
-    index = DerivedIndex("fp", [_passage("Washington was joined by the EU.", 1)], embedder)
+    index = DerivedIndex.build("fp", [_passage("Washington was joined by the EU.", 1)], embedder)
     assert "EU" in query_tokens(index, "What did the European Union do?")
     # "XJ" from "Xi Jinping" is in no passage: it would count against every passage as unknown.
     assert "XJ" not in query_tokens(index, "What did Xi Jinping propose?")
@@ -113,7 +113,7 @@ def test_implied_initials_count_only_where_a_passage_uses_them(embedder):
 def test_a_question_names_speakers_by_their_surname(embedder):
     labels = ["Sergey Lavrov", "Ambassador Rice", "Ms. Young", "On Russia", "Clinton", "Mr. Jean-Pierre"]
     passages = [_passage(f"Passage {i} on young people and exports.", i, who) for i, who in enumerate(labels)]
-    index = DerivedIndex("fp", passages, embedder)
+    index = DerivedIndex.build("fp", passages, embedder)
     assert named_speakers(index, "What did Lavrov say about NATO?") == ["Sergey Lavrov"]
     assert named_speakers(index, "Lavrov's view of Jean-Pierre?") == ["Mr. Jean-Pierre", "Sergey Lavrov"]
     assert named_speakers(index, "What did Rice say?") == ["Ambassador Rice"]
@@ -133,7 +133,7 @@ def test_a_question_names_speakers_by_their_surname(embedder):
 def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, monkeypatch):
     asked = ["Will the treaty be extended? It expires soon.", "What about sanctions?"]
     passages = [replace(_passage(f"Answer number {i}.", i), question=asked[i % 2]) for i in range(4)]
-    first = DerivedIndex("a", passages, embedder, tmp_path)
+    first = DerivedIndex.build("a", passages, embedder, tmp_path)
     assert len(first.questions.vectors) == 3  # one row per sentence of each distinct question
 
     # A rebuild with one new question splits and embeds that question only.
@@ -145,7 +145,7 @@ def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, m
     embed = embedder.embed
     monkeypatch.setattr(embedder, "embed", lambda texts: embedded.extend(texts) or embed(texts))
     more = [*passages, replace(_passage("Answer five.", 5), question="And students?")]
-    second = DerivedIndex("b", more, embedder, tmp_path)
+    second = DerivedIndex.build("b", more, embedder, tmp_path)
     assert split == ["And students?"] and embedded == ["And students?"]
     for text in asked:
         i, j = first.questions.texts.index(text), second.questions.texts.index(text)
@@ -158,6 +158,6 @@ def test_question_vectors_are_saved_by_question_and_reused(tmp_path, embedder, m
 def test_a_speaker_name_counts_once_when_spelling_is_corrected(embedder):
     passages = [_passage(f"Answer {i} on trade.", i, "Mr. Deese") for i in range(101)]
     passages.append(_passage("Defense, " * 10, 200, "Ms. Psaki"))
-    index = DerivedIndex("fp", passages, embedder)
+    index = DerivedIndex.build("fp", passages, embedder)
     # "defese" is one edit from "defense" (said ten times) and from "Deese" (who speaks 101 times).
     assert index.speller.correct("What about defese?") == "What about defense?"

@@ -56,6 +56,23 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_url, embedder):
     assert [s.source for s in other.sources()] == [BUNDLED.name]
 
 
+@pytest.mark.slow  # starts a Chroma server
+def test_two_instances_on_one_server_see_each_others_ingests(chroma_url, embedder, make_bot, tmp_path):
+    """Each instance keeps its own derived indexes; a write by the other is noticed on the next
+    question, and the new transcript answers."""
+    first = Bot(Settings(chroma_url=chroma_url), embedder=embedder)
+    second = Bot(Settings(chroma_url=chroma_url), embedder=embedder)
+    first.ingest([BUNDLED])
+    before = second.store.derived()
+    beekeeper = Path(__file__).parent / "fixtures" / "beekeeper.md"
+    assert first.ingest([beekeeper]).added == [beekeeper.name]
+    answer = second.ask("How do you keep bees alive through the winter?")
+    assert second.store.derived() is not before
+    assert answer.quotes[0].passage.source == beekeeper.name
+    first.remove(beekeeper.name)
+    assert beekeeper.name not in second.store.derived().sources.tolist()
+
+
 def test_unreachable_server_is_a_clear_error(embedder):
     bot = Bot(Settings(chroma_url=f"http://127.0.0.1:{free_port()}"), embedder=embedder)
     with pytest.raises(StoreUnavailableError) as caught:
@@ -75,7 +92,6 @@ def test_a_chat_on_the_server_answers_throughout_another_process_ingest(chroma_u
     from bot import chat
 
     bot = Bot(Settings(chroma_url=chroma_url), embedder=embedder)
-    bot.store.recheck_seconds = 0.0
     port = free_port()
     demo = chat.serve(bot, port=port, block=False)
     briefing = sorted((Path(__file__).parent / "eval" / "briefings" / "transcripts").glob("*.md"))[0]

@@ -15,7 +15,7 @@ TRANSCRIPT = (
 
 @pytest.fixture(scope="module")
 def speller() -> Speller:
-    return Speller([TRANSCRIPT], stemmer().stemWord, STOPWORDS)
+    return Speller.from_texts([TRANSCRIPT], stemmer().stemWord, STOPWORDS)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from conftest import BUNDLED, FIXTURES
 
 from ingest.errors import InputFileError, SourceNotFoundError, StoreModelMismatchError
 from vectorstore import Scope, Store
+from vectorstore.index import DerivedIndex
 
 
 def test_ingest_bundled_transcript(make_bot):
@@ -74,17 +75,63 @@ def test_an_edit_embeds_only_the_passages_it_changed(make_bot, transcript_copy, 
 def test_the_index_follows_an_edit_made_by_another_writer(make_bot, transcript_copy):
     reader = make_bot()
     reader.ingest([transcript_copy])
-    reader.store.recheck_seconds = 0.0  # look for changes on every question, not every 30 s
     before = reader.store.derived()
     text = transcript_copy.read_text(encoding="utf-8")
     transcript_copy.write_text(text.replace("It is a truly historical document.", "It is a key document."))
     writer = make_bot()  # as another process would, through a store of its own
     assert writer.ingest([transcript_copy]).replaced == [transcript_copy.name]
-    assert writer.store.count() == reader.store.count()  # so only the fingerprint tells
+    assert writer.store.count() == reader.store.count()  # so only the generation tells
     index = reader.store.derived()
-    assert index is not before and index.fingerprint == writer.store.fingerprint()
+    assert index is not before and index.key == writer.store.derived().key
     texts = " ".join(p.text for p in index.passages)
     assert "It is a key document." in texts and "truly historical" not in texts
+
+
+def test_the_indexes_are_saved_and_loaded_by_the_next_process(make_bot, transcript_copy, monkeypatch):
+    first = make_bot()
+    first.ingest([transcript_copy])
+    built = first.store.derived()
+    saved = list(first.store.cache_folder.glob("index-*"))
+    assert len(saved) == 1 and (saved[0] / "index.json").exists()
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the saved index should have been loaded")
+
+    monkeypatch.setattr(DerivedIndex, "build", no_build)
+    loaded = make_bot().store.derived()  # as a new process would
+    assert loaded.key == built.key
+    assert [p.id for p in loaded.passages] == [p.id for p in built.passages]
+    assert loaded.postings.keys() == built.postings.keys()
+    assert all((loaded.postings[w] == built.postings[w]).all() for w in built.postings)
+    assert all(loaded.words_of(i) == built.words_of(i) for i in range(len(built)))
+    assert loaded.speaker_surnames == built.speaker_surnames
+    question = ["sanction", "diplomaci"]
+    assert np.allclose(loaded.lexical_scores(question), built.lexical_scores(question))
+    assert loaded.speller.correct("sanctons") == built.speller.correct("sanctons") == "sanctions"
+
+
+def test_saved_indexes_are_rebuilt_when_stale_or_lost(make_bot, transcript_copy, tmp_path):
+    reader = make_bot()
+    reader.ingest([transcript_copy])
+    first = reader.store.derived()
+    # another process adds a transcript: the generation changes, the next question rebuilds
+    other = tmp_path / "other.txt"
+    other.write_text("Q: What about bees?\n\nA: Bees need a dry hive in winter.\n", encoding="utf-8")
+    make_bot().ingest([other])
+    second = reader.store.derived()
+    assert second.key != first.key and "other.txt" in second.sources.tolist()
+    # another process removes it
+    make_bot().remove("other.txt")
+    third = reader.store.derived()
+    assert "other.txt" not in third.sources.tolist() and len(third) == len(first)
+    # only the newest saved index is kept
+    assert len(list(reader.store.cache_folder.glob("index-*"))) == 1
+    # a deleted or damaged index folder is rebuilt, and saved again
+    shutil.rmtree(reader.store.cache_folder)
+    assert len(make_bot().store.derived()) == len(first)
+    (saved,) = reader.store.cache_folder.glob("index-*")
+    (saved / "passages.json").write_text("[[", encoding="utf-8")
+    assert len(make_bot().store.derived()) == len(first)
 
 
 def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):

@@ -1,15 +1,18 @@
 """Indexes derived from the passage collection: BM25 over passages, vectors of interviewer questions.
 
-Chroma stays the source of truth: a :class:`DerivedIndex` is built from ``Store.passages()``,
-keyed by ``Store.fingerprint()`` and rebuilt when the collection changes. Deleting the on-disk
-cache of question vectors (``<store>/derived/``) loses nothing; it only saves re-embedding.
+Chroma stays the source of truth: a :class:`DerivedIndex` is built from every passage, known by the
+store's generation and passage count, and saved beside the store so that the next process loads it
+(see ``Store.derived``). Deleting ``<store>/derived/`` loses nothing; it only costs a rebuild.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import logging
 import math
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,13 +25,44 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from ingest import Passage, sentence_spans
 from ingest.words import NAME_WORD, STOPWORDS, stemmer, tokenize
 from vectorstore.embedder import Embedder
-from vectorstore.spelling import Speller
+from vectorstore.spelling import Speller, word_counts
 
 logger = logging.getLogger(__name__)
+_FORMAT = 1  # of a saved index: bump when what is saved changes
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
 _ASKS_BACK_WORDS = 12
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """Each passage's distinct content words, as rows of word ids (compressed sparse rows)."""
+
+    vocab: np.ndarray  # the words, sorted
+    indptr: np.ndarray  # row i is ids[indptr[i] : indptr[i + 1]]
+    ids: np.ndarray
+
+    @classmethod
+    def of(cls, docs: Sequence[Sequence[str]]) -> _Tokens:
+        distinct = [sorted(set(doc)) for doc in docs]
+        # Objects, not fixed-width strings: one very long "word" would widen every entry.
+        vocab = np.array(sorted({w for doc in distinct for w in doc}), dtype=object)
+        number = {w: i for i, w in enumerate(vocab.tolist())}
+        ids = np.array([number[w] for doc in distinct for w in doc], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum([len(doc) for doc in distinct])]).astype(np.int64)
+        return cls(vocab, indptr, ids)
+
+    def of_row(self, row: int) -> frozenset[str]:
+        return frozenset(self.vocab[self.ids[self.indptr[row] : self.indptr[row + 1]]].tolist())
+
+    def postings(self) -> dict[str, np.ndarray]:
+        """Word -> the rows that use it, in order."""
+        rows = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        order = np.argsort(self.ids, kind="stable")
+        bounds = np.searchsorted(self.ids[order], np.arange(len(self.vocab) + 1))
+        by_word = rows[order]
+        return {str(w): by_word[bounds[i] : bounds[i + 1]] for i, w in enumerate(self.vocab.tolist())}
 
 
 @dataclass(frozen=True)
@@ -41,48 +75,122 @@ class QuestionVectors:
 
 
 class DerivedIndex:
-    """Everything retrieval needs beyond Chroma's nearest neighbours, for one collection state."""
+    """Everything retrieval needs beyond Chroma's nearest neighbours, for one collection state.
+
+    Built from the passages (:meth:`build`), or loaded from where an earlier process saved it
+    (:meth:`load`), which skips the tokenizing, the BM25 index and the word counts.
+    """
 
     def __init__(
-        self, fingerprint: str, passages: Sequence[Passage], embedder: Embedder, cache: Path | None = None
+        self,
+        key: str,
+        passages: Sequence[Passage],
+        embedder: Embedder,
+        cache: Path | None,
+        tokens: _Tokens,
+        bm25: bm25s.BM25,
+        surnames: dict[str, set[str]],
+        words: tuple[Counter[str], Counter[str]] | None = None,
     ) -> None:
-        self.fingerprint = fingerprint
+        self.key = key
         self.passages = list(passages)
         self.position = {p.id: i for i, p in enumerate(self.passages)}
-        tokens = [tokenize(_about(p)) for p in self.passages]
-        self.bm25 = bm25s.BM25()
-        if self.passages:
-            self.bm25.index(tokens, show_progress=False)
-        self.token_sets = [frozenset(doc) for doc in tokens]
-        rows: dict[str, list[int]] = {}
-        for i, words in enumerate(self.token_sets):
-            for word in words:
-                rows.setdefault(word, []).append(i)
-        self.postings = {word: np.array(found, dtype=np.int64) for word, found in rows.items()}
+        self.tokens = tokens
+        self.bm25 = bm25
+        self.postings = tokens.postings()
         self.questions = _question_vectors(self.passages, embedder, cache)
         question_of = {q: i for i, q in enumerate(self.questions.texts)}
         self.question_index = np.array([question_of.get(p.question or "", -1) for p in self.passages])
         self.sources = np.array([p.source for p in self.passages], dtype=object)
         self.speakers = np.array([p.speaker or "" for p in self.passages], dtype=object)
         self.answers = np.array([not asks_back(p.text) for p in self.passages], dtype=bool)
-        self.speaker_surnames = _surnames(set(self.speakers.tolist()), self.passages)
+        self.speaker_surnames = surnames
         self.speaker_by_lower = {str(s).lower(): str(s) for s in set(self.speakers.tolist()) if s}
         self.paragraph_spans: dict[tuple[str, int, int], tuple[int, int]] = {}
         for p in self.passages:
-            key = (p.source, p.turn, p.paragraph)
-            start, end = self.paragraph_spans.get(key, (p.char_start, p.char_end))
-            self.paragraph_spans[key] = (min(start, p.char_start), max(end, p.char_end))
+            span = (p.source, p.turn, p.paragraph)
+            start, end = self.paragraph_spans.get(span, (p.char_start, p.char_end))
+            self.paragraph_spans[span] = (min(start, p.char_start), max(end, p.char_end))
+        self._words = words
+
+    @classmethod
+    def build(
+        cls, key: str, passages: Sequence[Passage], embedder: Embedder, cache: Path | None = None
+    ) -> DerivedIndex:
+        """The index of ``passages``, known by ``key`` (what the store was when they were read)."""
+        tokens = [tokenize(_about(p)) for p in passages]
+        bm25 = bm25s.BM25()
+        if passages:
+            bm25.index(tokens, show_progress=False)
+        speakers = {p.speaker or "" for p in passages}
+        return cls(key, passages, embedder, cache, _Tokens.of(tokens), bm25, _surnames(speakers, passages))
 
     def __len__(self) -> int:
         return len(self.passages)
 
+    def words_of(self, row: int) -> frozenset[str]:
+        """The content words passage ``row`` is indexed by."""
+        return self.tokens.of_row(row)
+
+    def _word_counts(self) -> tuple[Counter[str], Counter[str]]:
+        if self._words is None:
+            # Each speaker, question and title once: counted with every passage, a speaker's name
+            # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
+            labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
+            self._words = word_counts([*(p.text for p in self.passages), *sorted(labels)])
+        return self._words
+
     @cached_property
     def speller(self) -> Speller:
         """Corrects a question's misspelt words to the words of the passages (built on first use)."""
-        # Each speaker, question and title once: counted with every passage, a speaker's name
-        # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
-        labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
-        return Speller([*(p.text for p in self.passages), *sorted(labels)], stemmer().stemWord, _SAY_NOTHING)
+        return Speller(*self._word_counts(), stemmer().stemWord, _SAY_NOTHING)
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (created if need be) for :meth:`load`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "passages.json").write_text(
+            json.dumps([dataclasses.astuple(p) for p in self.passages], ensure_ascii=False), encoding="utf-8"
+        )
+        np.savez(folder / "tokens.npz", indptr=self.tokens.indptr, ids=self.tokens.ids)
+        if self.passages:
+            self.bm25.save(str(folder / "bm25"))
+        counts, forms = self._word_counts()
+        words = {
+            "vocab": self.tokens.vocab.tolist(),
+            "surnames": {k: sorted(v) for k, v in self.speaker_surnames.items()},
+            "counts": counts,
+            "forms": forms,
+        }
+        (folder / "words.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        # Written last: a folder without it (a crash while saving) is never loaded.
+        (folder / "index.json").write_text(json.dumps({"format": _FORMAT, "key": self.key}), encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls, folder: Path, key: str, embedder: Embedder, cache: Path | None = None
+    ) -> DerivedIndex | None:
+        """The index saved in ``folder`` if it was saved for ``key``; None if it was not, or cannot
+        be read (it is then rebuilt: losing it loses nothing)."""
+        if not (folder / "index.json").exists():
+            return None
+        try:
+            saved = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+            if saved != {"format": _FORMAT, "key": key}:
+                return None
+            rows = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+            passages = [Passage(*row) for row in rows]
+            words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+            with np.load(folder / "tokens.npz", allow_pickle=False) as data:
+                tokens = _Tokens(np.array(words["vocab"], dtype=object), data["indptr"], data["ids"])
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if passages else bm25s.BM25()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning(
+                "rebuilding the derived index: the saved one in %s cannot be read (%s)", folder, exc
+            )
+            return None
+        surnames = {k: set(v) for k, v in words["surnames"].items()}
+        counts = (Counter(words["counts"]), Counter(words["forms"]))
+        return cls(key, passages, embedder, cache, tokens, bm25, surnames, counts)
 
     def paragraph_goes_on(self, passage: Passage) -> tuple[bool, bool]:
         """Whether ``passage``'s paragraph goes on before it and after it: ingestion cut a long

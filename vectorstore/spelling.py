@@ -57,18 +57,31 @@ def dictionary_words() -> frozenset[str]:
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
+def word_counts(texts: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    """How often each word of ``texts`` is used (in lower case), and each form of it is written."""
+    counts: Counter[str] = Counter()
+    forms_written: Counter[str] = Counter()
+    for text in texts:
+        for word in _LETTERS.findall(text):
+            counts[word.lower()] += 1
+            forms_written[word] += 1
+    return counts, forms_written
+
+
 class Speller:
     """Corrects misspelt words of a question to the words of ``texts``, and the common English
     words that share a stem with one of them ("sufers" -> "suffers" where they say "suffer")."""
 
-    def __init__(self, texts: Iterable[str], stem: Callable[[str], str], stop_words: Collection[str]) -> None:
+    def __init__(
+        self,
+        counts: Counter[str],
+        forms_written: Counter[str],
+        stem: Callable[[str], str],
+        stop_words: Collection[str],
+    ) -> None:
+        """``counts``: how often each word is used, in lower case; ``forms_written``: how often
+        each is written as it is (see :func:`word_counts`)."""
         self.stop_words = stop_words
-        counts: Counter[str] = Counter()
-        forms_written: Counter[str] = Counter()
-        for text in texts:
-            for word in _LETTERS.findall(text):
-                counts[word.lower()] += 1
-                forms_written[word] += 1
         self.vocabulary = frozenset(counts)
         # A name is a word written with a capital more often than without; it is spelt as written
         # most often ("DeSantis").
@@ -88,6 +101,12 @@ class Speller:
         for word, count in (counts | forms).items():
             if len(word) >= _SHORTEST - 1:
                 self._symspell.create_dictionary_entry(word, count)
+
+    @classmethod
+    def from_texts(
+        cls, texts: Iterable[str], stem: Callable[[str], str], stop_words: Collection[str]
+    ) -> Speller:
+        return cls(*word_counts(texts), stem, stop_words)
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced, its capitals kept; the rest as it was. A word

@@ -6,10 +6,11 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
 import os
+import shutil
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from vectorstore.scope import Scope
 logger = logging.getLogger(__name__)
 
 COLLECTION = "passages"
+_GENERATION = "quotebot_generation"  # in the collection's metadata: a new value with every write
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
 PIPELINE_VERSION = "10"
 _SERVING_LOCK = "quotebot-serving.lock"
@@ -78,11 +80,9 @@ class Store:
         self.url = url
         self.embedder = embedder or Embedder()
         self.max_tokens = max_tokens
-        self.recheck_seconds = 30.0
+        self._client: Any = None
         self._collection: Any = None
         self._derived: DerivedIndex | None = None
-        self._derived_count = -1
-        self._derived_checked = -math.inf
         self._deriving = threading.Lock()
         self._held: FileLock | None = None
         self._background_embedder: Embedder | None = None
@@ -154,7 +154,10 @@ class Store:
             raise StoreUnavailableError(
                 f"Cannot open the passage store at {self.location}: {why} {advice}"
             ) from exc
+        self._client = client
         meta = collection.metadata or {}
+        if _GENERATION not in meta:  # a store written before generations were recorded
+            collection.modify(metadata={**meta, _GENERATION: uuid.uuid4().hex})
         if (
             meta.get("embedding_model") != self.embedder.name
             or meta.get("embedding_dim") != self.embedder.dimension
@@ -235,43 +238,58 @@ class Store:
     def derived(self) -> DerivedIndex:
         """The lexical and question indexes for the collection as it is now.
 
-        Rebuilt when the collection changes: a changed passage count is noticed at once, any
-        other change (another process re-ingesting an edited file) within ``recheck_seconds``.
-        ``fingerprint()`` reads every passage's metadata, so it is not run on every question.
-        Safe from several threads: one rebuilds while the others go on with the index as it was
-        (they wait only for the first one).
+        Every write records a new generation in the collection's metadata, so a change by any
+        process (or any instance on a Chroma server) is seen by the next question, for the price
+        of two small reads. An index is saved beside the store (:meth:`cache_folder`) and loaded
+        by the next process rather than rebuilt. Safe from several threads: one rebuilds while
+        the others go on with the index as it was (they wait only for the first one).
         """
         if not self._deriving.acquire(blocking=self._derived is None):
             return self._derived  # type: ignore[return-value]  # another thread is rebuilding it
         try:
-            return self._derive()
+            key = f"{self._generation()}:{self.count()}"
+            if self._derived is None or self._derived.key != key:
+                self._derived = self._load_or_build(key)
+            return self._derived
         finally:
             self._deriving.release()
 
-    def _derive(self) -> DerivedIndex:
-        count = self.count()
-        now = time.monotonic()
-        if (
-            self._derived is None
-            or count != self._derived_count
-            or now - self._derived_checked > self.recheck_seconds
-        ):
-            if self._derived is None or self.fingerprint() != self._derived.fingerprint:
-                started = time.perf_counter()
-                fingerprint, passages = self._snapshot()
-                cache = self.path / "derived" if self.path is not None else None
-                self._derived = DerivedIndex(fingerprint, passages, self._background, cache)
-                logger.info(
-                    "built the lexical and question indexes over %d passages in %.1f s",
-                    len(self._derived),
-                    time.perf_counter() - started,
-                )
-            self._derived_count = count
-            self._derived_checked = now
-        return self._derived
+    def _generation(self) -> str:
+        """The collection's generation, read afresh: another process may have written since."""
+        fresh = self._client.get_collection(COLLECTION, embedding_function=None) if self._client else None
+        meta = (fresh.metadata if fresh is not None else self.collection.metadata) or {}
+        return str(meta.get(_GENERATION, ""))
 
     def _changed(self) -> None:
-        self._derived_checked = -math.inf
+        """Record that the passages changed: a new generation, which every reader notices."""
+        meta = dict(self.collection.metadata or {})
+        self.collection.modify(metadata={**meta, _GENERATION: uuid.uuid4().hex})
+
+    @property
+    def cache_folder(self) -> Path:
+        """Where this store's derived indexes are kept: beside an embedded store; for a Chroma
+        server, in this machine's cache folder (each instance keeps its own)."""
+        if self.path is not None:
+            return self.path / "derived"
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache_home / "quotebot" / hashlib.sha256(str(self.url).encode()).hexdigest()[:16]
+
+    def _load_or_build(self, key: str) -> DerivedIndex:
+        started = time.perf_counter()
+        cache = self.cache_folder
+        folder = cache / f"index-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        index = DerivedIndex.load(folder, key, self._background, cache)
+        if index is not None:
+            logger.info(
+                "loaded the saved indexes over %d passages in %.1f s",
+                len(index),
+                time.perf_counter() - started,
+            )
+            return index
+        index = DerivedIndex.build(key, self._passages_now(), self._background, cache)
+        logger.info("built the indexes over %d passages in %.1f s", len(index), time.perf_counter() - started)
+        _save_index(index, folder)
+        return index
 
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
@@ -288,14 +306,9 @@ class Store:
             )
         return infos
 
-    def fingerprint(self) -> str:
-        """Changes whenever the collection's passages change; derived indexes key on it."""
-        return _fingerprint(self._get_all(include=["metadatas"]))
-
-    def _snapshot(self) -> tuple[str, list[Passage]]:
-        """The fingerprint and every passage, in source order, from one pass over the store."""
-        rows = self._get_all(include=["documents", "metadatas"])
-        return _fingerprint(rows), _in_source_order(rows)
+    def _passages_now(self) -> list[Passage]:
+        """Every passage, in source order, from one pass over the store."""
+        return _in_source_order(self._get_all(include=["documents", "metadatas"]))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -414,6 +427,10 @@ class Store:
                 report.unchanged.append(parsed.document.source)
             else:
                 todo.append((parsed, digest, bool(stored)))
+        if todo:
+            # Before as well as after: a reader that builds its index mid-write, or after a
+            # crash here, keys it to a state that the finished write does not share.
+            self._changed()
         total = sum(len(p.passages) for p, _, _ in todo)
         with tqdm(total=total, unit="passage", desc="Embedding", disable=not progress or not total) as bar:
             for parsed, digest, existed in todo:
@@ -462,6 +479,7 @@ class Store:
                 raise SourceNotFoundError(
                     f"No source named {source!r} in the store. Ingested sources: {known}."
                 )
+            self._changed()
             self.collection.delete(ids=ids)
             self._changed()
         return len(ids)
@@ -508,9 +526,22 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
     )
 
 
-def _fingerprint(rows: dict[str, list[Any]]) -> str:
-    hashes = sorted({(m["source"], m["source_hash"]) for m in rows["metadatas"]})
-    return hashlib.sha256(repr((len(rows["ids"]), hashes)).encode()).hexdigest()[:16]
+def _save_index(index: DerivedIndex, folder: Path) -> None:
+    """Save ``index`` into ``folder`` whole or not at all (replacing one that could not be read),
+    and drop the ones saved before it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    partial = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        index.save(partial)
+        partial.rename(folder)
+    except OSError as exc:  # another process saved it first, or the disk is full: it only costs time
+        logger.info("the indexes were not saved in %s: %s", folder, exc)
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    for old in folder.parent.glob("index-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _in_source_order(rows: dict[str, list[Any]]) -> list[Passage]:

@@ -1,0 +1,133 @@
+"""How quotebot's answers hold up as the store grows: question latency, a fresh process's first
+answer (derived indexes persisted or not) and peak memory, at several store sizes. Prints a table.
+
+    PYTHONPATH=. python benchmarks/scale.py build REAL_STORE OUT_FOLDER --sizes 20000 100000
+    PYTHONPATH=. python benchmarks/scale.py measure OUT_FOLDER/*-passages QUESTIONS.jsonl
+
+``build`` copies every passage of REAL_STORE (e.g. a store of tests/eval/briefings/transcripts)
+with its vector, then fills each store up to its size with copies of those passages under other
+source names, each vector perturbed (Gaussian noise of 0.05 per dimension, renormalised): those
+rows are synthetic, and the table says how many. ``measure`` asks each store the questions of
+QUESTIONS.jsonl (the "question" field) in one warm process for p50/p95, then times a fresh
+``quotebot ask`` (with the derived indexes persisted, and with them deleted) and reports its
+peak memory. Stores on a Chroma server are measured with ``--chroma-url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot import Bot, Settings
+
+_BATCH = 2000
+
+
+def build(real: Path, out: Path, sizes: list[int]) -> None:
+    source = Bot(Settings(store=real)).store.collection
+    rows = source.get(include=["documents", "metadatas", "embeddings"])
+    n = len(rows["ids"])
+    print(f"{n} real passages in {real}")
+    rng = np.random.default_rng(0)
+    for size in sizes:
+        folder = out / f"{size}-passages"
+        shutil.rmtree(folder, ignore_errors=True)
+        store = Bot(Settings(store=folder)).store
+        collection = store.collection
+        started = time.perf_counter()
+        for copy, start in ((c, s) for c in range(-(-size // n)) for s in range(0, n, _BATCH)):
+            end = min(start + _BATCH, n, size - copy * n)
+            if end <= start:
+                break
+            vectors = np.asarray(rows["embeddings"][start:end], dtype=np.float32)
+            metas = [dict(m) for m in rows["metadatas"][start:end]]
+            ids = list(rows["ids"][start:end])
+            if copy:
+                vectors = vectors + rng.normal(0, 0.05, vectors.shape).astype(np.float32)
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                for m in metas:
+                    m["source"] = f"{m['source']}~synthetic-{copy}"
+                ids = [f"{i}~{copy}" for i in ids]
+            collection.add(
+                ids=ids, embeddings=vectors, documents=rows["documents"][start:end], metadatas=metas
+            )
+        took = time.perf_counter() - started
+        print(f"{folder}: {collection.count()} passages ({max(size - n, 0)} synthetic) in {took:.0f} s")
+
+
+def _questions(file: Path) -> list[str]:
+    return [
+        json.loads(line)["question"] for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+def _fresh_ask(store: Path, question: str) -> tuple[float, float]:
+    """Seconds to a fresh `quotebot ask`'s answer, and its peak memory in GB."""
+    env = {**os.environ, "QUOTEBOT_STORE": str(store), "HF_HUB_OFFLINE": "1"}
+    script = (
+        "import resource, sys; from bot.cli import main; code = main(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", script, "ask", question], env=env, capture_output=True, text=True, check=True
+    )
+    seconds = time.perf_counter() - started
+    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1e6
+
+
+def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) -> None:
+    questions = _questions(questions_file)
+    print("| passages | p50 ms | p95 ms | first answer, index kept s | first answer, no index s | peak GB |")
+    print("|---|---|---|---|---|---|")
+    for store in stores:
+        bot = Bot(Settings(store=store, chroma_url=chroma_url))
+        bot.warm_up()
+        times = []
+        for q in questions:
+            started = time.perf_counter()
+            bot.ask(q, k=5)
+            times.append((time.perf_counter() - started) * 1000)
+        p50, p95 = statistics.median(times), float(np.percentile(times, 95))
+        persisted, peak = _fresh_ask(store, questions[0])
+        shutil.rmtree(store / "derived" / "index", ignore_errors=True)
+        rebuilt, peak_rebuilt = _fresh_ask(store, questions[0])
+        print(
+            f"| {bot.store.count()} | {p50:.0f} | {p95:.0f} | {persisted:.1f} | {rebuilt:.1f} | "
+            f"{max(peak, peak_rebuilt):.2f} |",
+            flush=True,
+        )
+    print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(required=True)
+    b = sub.add_parser("build")
+    b.add_argument("real", type=Path)
+    b.add_argument("out", type=Path)
+    b.add_argument("--sizes", type=int, nargs="+", required=True)
+    b.set_defaults(run=lambda a: build(a.real, a.out, a.sizes))
+    m = sub.add_parser("measure")
+    m.add_argument("stores", type=Path, nargs="+")
+    m.add_argument("questions", type=Path)
+    m.add_argument("--chroma-url")
+    m.set_defaults(run=lambda a: measure(a.stores, a.questions, a.chroma_url))
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -134,6 +134,24 @@ def test_saved_indexes_are_rebuilt_when_stale_or_lost(make_bot, transcript_copy,
     assert len(make_bot().store.derived()) == len(first)
 
 
+def test_short_files_are_embedded_together_and_a_rerun_reads_the_store_once(make_bot, tmp_path, monkeypatch):
+    folder = tmp_path / "short"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"answer-{i:02d}.txt").write_text(f"Q: Question {i}?\n\nA: Answer number {i} here.\n")
+    bot = make_bot()
+    calls: list[int] = []
+    embed = bot.store.embedder.embed
+    monkeypatch.setattr(bot.store.embedder, "embed", lambda texts: calls.append(len(texts)) or embed(texts))
+    assert len(bot.ingest([folder]).added) == 30
+    assert calls == [30]  # one batch for thirty files, not thirty calls
+    gets: list[object] = []
+    get = bot.store.collection.get
+    monkeypatch.setattr(bot.store.collection, "get", lambda **kw: gets.append(kw) or get(**kw))
+    assert len(bot.ingest([folder]).unchanged) == 30
+    assert len(gets) == 1 and calls == [30]
+
+
 def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):
     bot = make_bot()
     bot.ingest([transcript_copy])

@@ -46,6 +46,7 @@ _SERVING_LOCK = "quotebot-serving.lock"
 _SERVING = "quotebot-serving.json"  # where the chat that holds the store listens
 _BATCH = 256
 _PAGE = 5000
+_PAGE_SOURCES = 500  # sources named in one `$in` filter
 
 
 @dataclass(frozen=True)
@@ -420,55 +421,64 @@ class Store:
             (parsed, _content_hash(data, self.max_tokens))
             for parsed, data in read_files(files, self._background.fits, self.max_tokens, report)
         ]
+        stored = self._stored_versions([parsed.document.source for parsed, _ in parsed_files])
         todo = []
         for parsed, digest in parsed_files:
-            stored = self._stored_versions(parsed.document.source)
-            if stored == [(digest, len(parsed.passages))] * len(parsed.passages):
+            versions = stored.get(parsed.document.source, [])
+            if versions == [(digest, len(parsed.passages))] * len(parsed.passages):
                 report.unchanged.append(parsed.document.source)
             else:
-                todo.append((parsed, digest, bool(stored)))
+                todo.append((parsed, digest, bool(versions)))
         if todo:
             # Before as well as after: a reader that builds its index mid-write, or after a
             # crash here, keys it to a state that the finished write does not share.
             self._changed()
         total = sum(len(p.passages) for p, _, _ in todo)
         with tqdm(total=total, unit="passage", desc="Embedding", disable=not progress or not total) as bar:
-            for parsed, digest, existed in todo:
-                self._write(parsed, digest, bar)
-                (report.replaced if existed else report.added).append(parsed.document.source)
-                report.passages += len(parsed.passages)
+            for group in _groups(todo):
+                self._write([(parsed, digest) for parsed, digest, _ in group], bar)
+                for parsed, _, existed in group:
+                    (report.replaced if existed else report.added).append(parsed.document.source)
+                    report.passages += len(parsed.passages)
         if todo:
             self._changed()
 
-    def _stored_versions(self, source: str) -> list[tuple[str, int]]:
-        """(content hash, passage count) as recorded on each stored passage of ``source``."""
-        metas = self.collection.get(where={"source": source}, include=["metadatas"])["metadatas"]
-        return [(m["source_hash"], m["source_passages"]) for m in metas]
+    def _stored_versions(self, sources: list[str]) -> dict[str, list[tuple[str, int]]]:
+        """(content hash, passage count) as recorded on each stored passage of each of ``sources``."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        for start in range(0, len(sources), _PAGE_SOURCES):
+            where = {"source": {"$in": sources[start : start + _PAGE_SOURCES]}}
+            for meta in self._get_all(include=["metadatas"], where=where)["metadatas"]:
+                found.setdefault(meta["source"], []).append((meta["source_hash"], meta["source_passages"]))
+        return found
 
-    def _write(self, parsed: Parsed, digest: str, bar: tqdm) -> None:
-        source = parsed.document.source
-        passages = parsed.passages
-        old = self.collection.get(where={"source": source}, include=["documents", "embeddings"])
+    def _write(self, files: list[tuple[Parsed, str]], bar: tqdm) -> None:
+        """Store the passages of ``files`` (each with its content hash), replacing what their
+        sources held: new passages are written before stale ones are deleted. Short files are
+        written together, so that the model embeds a full batch rather than a file's few passages."""
+        sources = [parsed.document.source for parsed, _ in files]
+        old = self._get_all(include=["documents", "embeddings"], where={"source": {"$in": sources}})
         # A vector depends on the text alone: passages that an edit or a new parser left as they
         # were keep theirs, so re-ingesting embeds only what changed.
         vectors = dict(zip(old["documents"], old["embeddings"], strict=True))
-        for i in range(0, len(passages), _BATCH):
-            batch = passages[i : i + _BATCH]
-            new = list(dict.fromkeys(p.text for p in batch if p.text not in vectors))
+        rows = [(p, digest, len(parsed.passages)) for parsed, digest in files for p in parsed.passages]
+        for i in range(0, len(rows), _BATCH):
+            batch = rows[i : i + _BATCH]
+            new = list(dict.fromkeys(p.text for p, _, _ in batch if p.text not in vectors))
             if new:
                 vectors.update(zip(new, self._background.embed(new), strict=True))
             self.collection.upsert(
-                ids=[p.id for p in batch],
-                embeddings=np.asarray([vectors[p.text] for p in batch], dtype=np.float32),
-                documents=[p.text for p in batch],
-                metadatas=[to_metadata(p, digest, len(passages)) for p in batch],
+                ids=[p.id for p, _, _ in batch],
+                embeddings=np.asarray([vectors[p.text] for p, _, _ in batch], dtype=np.float32),
+                documents=[p.text for p, _, _ in batch],
+                metadatas=[to_metadata(p, digest, count) for p, digest, count in batch],
             )
             bar.update(len(batch))
-        keep = {p.id for p in passages}
+        keep = {p.id for p, _, _ in rows}
         stale = [i for i in old["ids"] if i not in keep]
         if stale:
             self.collection.delete(ids=stale)
-        logger.info("%s: %d passages stored, %d stale removed", source, len(passages), len(stale))
+        logger.info("%s: %d passages stored, %d stale removed", ", ".join(sources), len(rows), len(stale))
 
     def remove(self, source: str) -> int:
         """Delete every passage of ``source``; returns how many were deleted."""
@@ -524,6 +534,22 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
         time=meta.get("time"),
         last_paragraph=int(meta["last_paragraph"]) if "last_paragraph" in meta else None,
     )
+
+
+def _groups(todo: list[tuple[Parsed, str, bool]]) -> Iterator[list[tuple[Parsed, str, bool]]]:
+    """``todo``'s files in runs of consecutive ones of about one embedding batch of passages (a
+    file larger than a batch alone)."""
+    group: list[tuple[Parsed, str, bool]] = []
+    size = 0
+    for item in todo:
+        passages = len(item[0].passages)
+        if group and size + passages > _BATCH:
+            yield group
+            group, size = [], 0
+        group.append(item)
+        size += passages
+    if group:
+        yield group
 
 
 def _save_index(index: DerivedIndex, folder: Path) -> None:

@@ -57,7 +57,9 @@ def measure(folder: Path, embedder: Embedder) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folders", type=Path, nargs="*")
     parser.add_argument("--short-files", nargs=2, metavar=("N", "FOLDER"))
     args = parser.parse_args()
@@ -65,7 +67,9 @@ def main() -> None:
         write_short_files(int(args.short_files[0]), Path(args.short_files[1]))
     embedder = Embedder()
     embedder.embed(["warm up"])
-    print("| folder | files | passages | ingest passages/s | bare model passages/s | ratio | no-op re-ingest |")
+    print(
+        "| folder | files | passages | ingest passages/s | bare model passages/s | ratio | no-op re-ingest |"
+    )
     print("|---|---|---|---|---|---|---|")
     for folder in args.folders:
         print(measure(folder, embedder), flush=True)

@@ -15,19 +15,28 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import atexit
+import contextlib
 import functools
 import ipaddress
 import shutil
-from collections.abc import Callable, Sequence
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from bot import ui_html as ui
+from bot.answer import Answer
 from bot.bundled import bundled_corpus
 from bot.core import MAX_QUESTION_CHARS, Bot
+from bot.export import check_exportable, to_csv, to_docx, to_markdown
 from bot.handover import INGEST_API, REMOVE_API, receive_ingest
+from bot.query import speakers_named
 from bot.settings import Settings
 from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import QuotebotError
@@ -57,6 +66,11 @@ for the next passages.
 """
 # Run once the source viewer has opened: the page's script (static/quotebot.js) defines it.
 SCROLL_TO_FOCUS = "() => window.__qbScrollToFocus()"
+# The same for a page opened on a link to a passage (?passage=ID), and for no other page.
+SCROLL_TO_LINKED_PASSAGE = (
+    "() => { if (new URLSearchParams(location.search).get('passage') && window.__qbScrollToFocus)"
+    " window.__qbScrollToFocus(); }"
+)
 
 THEME = gr.themes.Soft(
     primary_hue="indigo",
@@ -86,6 +100,20 @@ THEME = gr.themes.Soft(
 # was asked at (0 for the conversation's first question) and its text. The turn lets a question
 # that the chat's undo, retry or clear took back stop being context for the next one.
 Asked = list[tuple[int, str]]
+# The conversation's answers, for its export: the same turns, each with its Answer. A turn the
+# chat no longer shows (undo, retry, clear) is left out of the export and dropped at the next answer.
+Answers = list[tuple[int, Answer]]
+
+# The export's formats: the file suffix, what makes the file, and its button's label.
+EXPORTS: dict[str, tuple[Callable[[Sequence[Answer]], str | bytes], str]] = {
+    "md": (to_markdown, "Markdown"),
+    "csv": (to_csv, "CSV"),
+    "docx": (to_docx, "Word"),
+}
+EXPORT_NOT_READY = "The export is not ready yet: try again in a moment."
+EXPORT_KEEP_SECONDS = 600
+"""How long an export's file stays in quotebot's temp folder: Gradio has copied it to its own
+cache (which it empties as ``build`` sets) as soon as the handler returned."""
 
 
 # -- the handlers: plain functions of the bot and the event's inputs --------------------------
@@ -103,8 +131,26 @@ def respond(
     """The chat's answer to ``message`` (HTML), and the questions asked so far with it if it was
     answered. ``history`` is the conversation before it, as the chat shows it; ``asked`` the
     state that the previous answer returned: the earlier questions a follow-up is read against."""
-    turn = sum(1 for m in history if isinstance(m, dict) and m.get("role") == "user")
+    reply, asked, _ = converse(bot, message, history, quotes, sources, speakers, asked)
+    return reply, asked
+
+
+def converse(
+    bot: Bot,
+    message: str,
+    history: Sequence[Any],
+    quotes: float | None = None,
+    sources: list[str] | None = None,
+    speakers: list[str] | None = None,
+    asked: Asked | None = None,
+    answers: Answers | None = None,
+) -> tuple[str, Asked, Answers]:
+    """:func:`respond`, and the conversation's answers with this one, for its export: the chat's
+    own function. ``answers`` is the state that the previous answer returned; like ``asked``, it
+    keeps only the turns before this one, so what undo, retry or clear took back goes."""
+    turn = turns(history)
     earlier = [(t, question) for t, question in asked or () if t < turn]
+    kept = [(t, answer) for t, answer in answers or () if t < turn]
     try:
         answer = bot.ask(
             message,
@@ -114,11 +160,16 @@ def respond(
             speakers=speakers,
         )
     except QuotebotError as exc:
-        return ui.error_html(str(exc)), earlier
+        return ui.error_html(str(exc)), earlier, kept
     except Exception as exc:
-        return ui.error_html(failure("answering the question", exc)), earlier
+        return ui.error_html(failure("answering the question", exc)), earlier, kept
     reply = ui.answer_html(answer, bot.model.min_score, only=[*(sources or ()), *(speakers or ())])
-    return reply, [*earlier, (turn, message)]
+    return reply, [*earlier, (turn, message)], [*kept, (turn, answer)]
+
+
+def turns(history: Sequence[Any]) -> int:
+    """How many questions the chat shows: the turn the next one will be asked at."""
+    return sum(1 for m in history or () if isinstance(m, dict) and m.get("role") == "user")
 
 
 def questions(asked: Asked | None) -> list[str]:
@@ -198,6 +249,165 @@ def failure(doing: str, exc: Exception) -> str:
     )
 
 
+# -- export: the conversation's answers as files to download ---------------------------------
+
+
+def shown_answers(history: Sequence[Any], answers: Answers | None) -> list[Answer]:
+    """The answers of the questions the chat still shows, in order (not those undone or cleared)."""
+    shown = turns(history)
+    return [answer for t, answer in answers or () if t < shown]
+
+
+def export_name(suffix: str, day: date | None = None) -> str:
+    """The file an export downloads as: ``quotebot-answers-2021-03-22.md``."""
+    return f"quotebot-answers-{(day or date.today()).isoformat()}.{suffix}"
+
+
+@functools.cache
+def _export_root() -> Path:
+    """This process's folder for exports, in the system's temp folder (never in the store);
+    removed when the process ends."""
+    root = Path(tempfile.mkdtemp(prefix="quotebot-exports-"))
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
+def write_exports(answers: Sequence[Answer], day: date | None = None) -> list[Path]:
+    """The answers as one file per format of :data:`EXPORTS`, in a new temp folder; the
+    exports written more than :data:`EXPORT_KEEP_SECONDS` ago are removed. Raises
+    QuotebotError when there is nothing to export."""
+    check_exportable(answers)
+    root = _export_root()
+    root.mkdir(parents=True, exist_ok=True)  # a temp cleaner may have removed it meanwhile
+    stale = time.time() - EXPORT_KEEP_SECONDS
+    for old in root.iterdir():
+        with contextlib.suppress(OSError):  # another session's export, or one just removed
+            if old.stat().st_mtime < stale:
+                shutil.rmtree(old)
+    folder = Path(tempfile.mkdtemp(dir=root))
+    paths = []
+    for suffix, (make, _) in EXPORTS.items():
+        path = folder / export_name(suffix, day)
+        content = make(answers)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            with path.open("w", encoding="utf-8", newline="") as out:  # CSV's CRLF kept as made
+                out.write(content)
+        paths.append(path)
+    return paths
+
+
+def prepare_export(history: Sequence[Any], answers: Answers | None) -> tuple[str | None, ...]:
+    """The export buttons' files, kept ready for the conversation the chat shows, one per format
+    of :data:`EXPORTS` (None while there is nothing to export), then the line under them."""
+    shown = shown_answers(history, answers)
+    try:
+        return (*(str(path) for path in write_exports(shown)), ui.export_hint(shown))
+    except QuotebotError:
+        pass
+    except Exception as exc:  # a click says the export is not ready; the log says why
+        failure("preparing the export", exc)
+    return (*(None for _ in EXPORTS), ui.export_hint([]))
+
+
+def export_refusal(file: str | None, history: Sequence[Any], answers: Answers | None) -> str | None:
+    """Why a click on an export button downloads nothing, in one sentence; None when its file is
+    ready and the browser downloads it."""
+    if file:
+        return None
+    try:
+        check_exportable(shown_answers(history, answers))
+    except QuotebotError as exc:
+        return str(exc)
+    return EXPORT_NOT_READY
+
+
+# -- links: an address that asks a question or opens a passage -------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the page's address asks for: ``?q=QUESTION`` (with ``&source=FILE`` and
+    ``&speaker=NAME``, each repeatable) asks a question with those filters; ``?passage=ID``
+    opens the source viewer on a passage."""
+
+    question: str = ""
+    sources: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+    passage: str = ""
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any] | None) -> Link:
+        """The link in a page's query parameters: ``gr.Request.query_params`` (Starlette's
+        ``QueryParams``, or a plain dict of a value or a list of values per name)."""
+
+        def values(name: str) -> list[str]:
+            if params is None:
+                return []
+            getlist = getattr(params, "getlist", None)
+            found = getlist(name) if getlist else params.get(name, [])
+            found = [found] if isinstance(found, str) else list(found or ())
+            return list(dict.fromkeys(v.strip() for v in found if isinstance(v, str) and v.strip()))
+
+        return cls(
+            question=next(iter(values("q")), ""),
+            sources=tuple(values("source")),
+            speakers=tuple(values("speaker")),
+            passage=next(iter(values("passage")), ""),
+        )
+
+
+def _link_speakers(bot: Bot, link: Link) -> list[str]:
+    """The link's speakers as the speaker filter names them ("lavrov" -> "Sergey Lavrov"); a name
+    that matches no one is kept as given, for the question to say so."""
+    return speakers_named(bot.store.derived(), link.speakers) if link.speakers else []
+
+
+def show_link_question(bot: Bot, link: Link) -> tuple[Any, Any, Any]:
+    """A link that asks a question, as the page opens: the filters it names are set (those the
+    store holds: a name it does not hold is for the answer to refuse), and the question shows in
+    the chat while it is answered. Nothing changes for a page opened without a question."""
+    if not link.question:
+        return gr.skip(), gr.skip(), gr.skip()
+    shown = [{"role": "user", "content": link.question}]
+    try:
+        stored_sources, stored_speakers = filter_choices(bot)
+        held = {source for _, source in stored_sources}
+        sources = [s for s in link.sources if s in held]
+        speakers = [s for s in _link_speakers(bot, link) if s in stored_speakers]
+    except Exception as exc:  # the answer will say what went wrong; the filters stay as they are
+        logger.warning("could not read the filters of a link", exc_info=exc)
+        return gr.skip(), gr.skip(), shown
+    return (
+        gr.Dropdown(choices=stored_sources, value=sources, multiselect=True),
+        gr.Dropdown(choices=stored_speakers, value=speakers, multiselect=True),
+        shown,
+    )
+
+
+def answer_link_question(bot: Bot, link: Link, quotes: float | None = None) -> tuple[Any, Any, Any]:
+    """The answer to a link's question, as the chat would give it: the conversation with it, and
+    the chat's two states. A source or speaker the store does not hold is refused with the
+    sentence the ``--source`` and ``--speaker`` filters give."""
+    if not link.question:
+        return gr.skip(), gr.skip(), gr.skip()
+    try:
+        speakers = _link_speakers(bot, link)
+    except Exception:
+        speakers = list(link.speakers)
+    reply, asked, answers = converse(bot, link.question, [], quotes, list(link.sources), speakers)
+    history = [{"role": "user", "content": link.question}, {"role": "assistant", "content": reply}]
+    return history, asked, answers
+
+
+def open_link_passage(bot: Bot, link: Link) -> tuple[Any, Any, Any]:
+    """A link to a passage opens the source viewer on it, as its citation would."""
+    if not link.passage:
+        return gr.skip(), gr.skip(), gr.skip()
+    return open_source(bot, link.passage)
+
+
 # -- the wiring ------------------------------------------------------------------------------
 
 
@@ -219,7 +429,8 @@ def _on_link(handler: Callable[[Bot, str], Any], bot: Bot) -> Callable[[gr.Event
 def build(bot: Bot) -> gr.Blocks:
     """The chat app for ``bot``."""
     sources, speakers = filter_choices(bot)
-    with gr.Blocks(title="quotebot") as demo:
+    # Exports pass through Gradio's cache: files older than a day are removed every hour.
+    with gr.Blocks(title="quotebot", delete_cache=(3600, 86400)) as demo:
         with gr.Sidebar(
             label="Sources", position="left", open=True, width=330, elem_id="qb-left"
         ) as sources_bar:
@@ -255,14 +466,25 @@ def build(bot: Bot) -> gr.Blocks:
             upload_status = gr.HTML(
                 ui.upload_hint(SUPPORTED_SUFFIXES, MAX_FILE_BYTES), elem_id="qb-upload-status", padding=False
             )
+            # Each button holds the conversation's export, kept ready after every change to the
+            # chat, so that one click downloads it; with nothing to export a click says why.
+            with gr.Column(elem_id="qb-export"):
+                gr.HTML(ui.export_title(), padding=False)
+                with gr.Row(elem_id="qb-export-buttons"):
+                    export_buttons = [
+                        gr.DownloadButton(label, size="sm", min_width=0, elem_id=f"qb-export-{suffix}")
+                        for suffix, (_, label) in EXPORTS.items()
+                    ]
+                export_status = gr.HTML(ui.export_hint([]), elem_id="qb-export-status", padding=False)
         with gr.Sidebar(
             label="Source", position="right", open=False, width=460, elem_id="qb-right"
         ) as viewer_bar:
             viewer = gr.HTML(ui.viewer_placeholder(), elem_id="qb-viewer", padding=False)
         header = gr.HTML(ui.header_html(), js_on_load=page_script(), elem_id="qb-header", padding=False)
         asked = gr.State([])  # see Asked; one per browser tab (and per API client session)
+        answers = gr.State([])  # see Answers; the same
         chat = gr.ChatInterface(
-            functools.partial(respond, bot),
+            functools.partial(converse, bot),
             api_name="chat",
             chatbot=gr.Chatbot(
                 sanitize_html=True,
@@ -284,13 +506,35 @@ def build(bot: Bot) -> gr.Blocks:
                 max_lines=4,
                 submit_btn="Ask",
             ),
-            additional_inputs=[quotes, source_filter, speaker_filter, asked],
-            additional_outputs=[asked],
-            examples=[[q, None, None, None, None] for q in EXAMPLES],
+            additional_inputs=[quotes, source_filter, speaker_filter, asked, answers],
+            additional_outputs=[asked, answers],
+            examples=[[q, None, None, None, None, None] for q in EXAMPLES],
             fill_height=True,
             autoscroll=False,
         )
         chat.chatbot.change(restore_placeholder, None, chat.textbox, queue=False, api_visibility="private")
+        # After an answer, an undo, a retry or a clear: the exports follow what the chat shows.
+        chat.chatbot.change(
+            prepare_export,
+            [chat.chatbot, answers],
+            [*export_buttons, export_status],
+            trigger_mode="always_last",
+            show_progress="hidden",
+            api_visibility="private",
+        )
+
+        def export_clicked(file: str | None, history: list[Any], kept: Answers) -> None:
+            if why := export_refusal(file, history, kept):
+                gr.Warning(why)
+
+        for button in export_buttons:
+            button.click(
+                export_clicked,
+                [button, chat.chatbot, answers],
+                None,
+                show_progress="hidden",
+                api_visibility="private",
+            )
         header.open_source(
             _on_link(open_source, bot),
             None,
@@ -312,12 +556,50 @@ def build(bot: Bot) -> gr.Blocks:
             show_progress_on=upload_status,  # one progress bar, where the outcome will be told
             api_visibility="private",
         )
+
+        # A link's question is asked once the filters' choices are in: it shows, then its answer,
+        # the question box waiting meanwhile as it does for a question typed into it.
+        def link_question(request: gr.Request) -> Any:
+            link = Link.of(request.query_params)
+            wait = gr.Textbox(interactive=False) if link.question else gr.skip()
+            return (*show_link_question(bot, link), wait)
+
+        def link_answer(k: float | None, request: gr.Request) -> Any:
+            link = Link.of(request.query_params)
+            if not link.question:
+                return (gr.skip(),) * 5
+            history, asked, kept = answer_link_question(bot, link, k)
+            # Shown, and as the chat's own history, which the next question follows on from.
+            return history, history, asked, kept, gr.Textbox(interactive=True)
+
+        def link_passage(request: gr.Request) -> Any:
+            return open_link_passage(bot, Link.of(request.query_params))
+
         demo.load(
             functools.partial(refresh, bot),
             None,
             [sources_panel, source_filter, speaker_filter],
             api_visibility="private",
+        ).then(
+            link_question,
+            None,
+            [source_filter, speaker_filter, chat.chatbot, chat.textbox],
+            show_progress="hidden",
+            api_visibility="private",
+        ).then(
+            link_answer,
+            quotes,
+            [chat.chatbot, chat.chatbot_state, asked, answers, chat.textbox],
+            show_progress="minimal",
+            api_visibility="private",
         )
+        demo.load(
+            link_passage,
+            None,
+            [viewer, viewer_bar, sources_bar],
+            show_progress_on=viewer,
+            api_visibility="private",
+        ).then(None, js=SCROLL_TO_LINKED_PASSAGE)
 
         # `quotebot ingest` and `remove` send their work here while this chat holds the store.
         # gr.api reads each endpoint's parameters from the function's annotations.

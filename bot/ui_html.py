@@ -4,7 +4,8 @@ Every string that comes from a transcript (quote, question, title, speaker, file
 through :func:`esc` before it reaches the page. The chat sanitises what it shows as well; the
 source viewer does not, so escaping here is what keeps a transcript's ``<script>`` inert.
 Links carry a passage id in their ``href`` (``#src=…`` opens the viewer, ``#copy=…`` copies the
-quote); the page's one click handler reads them (see ``static/quotebot.js``).
+quote, ``#link=…`` copies the app's address that opens the viewer on it, ``?passage=ID``); the
+page's one click handler reads them (see ``static/quotebot.js``).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def _relevance_html(score: float, min_score: float) -> str:
 
 
 def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = False) -> str:
-    """One quote: the question it answers, the quote, its citation, relevance and a copy link.
+    """One quote: the question it answers, the quote, its citation, relevance, and links that copy
+    the quote and a link to it.
 
     ``asked_before``: the previous card quotes an answer to the same question, so the question
     is shown on one line.
@@ -99,8 +101,11 @@ def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = F
         f"{esc(citation_line(quote, TITLE_CHARS))}</span></a>"
         f"{_original_link(p.url)}"
         f"{_relevance_html(quote.score, min_score)}"
+        f'<span class="qb-actions">'
         f'<a class="qb-copy" href="#copy={p.id}" title="Copy the quote and its citation">Copy</a>'
-        f"</div></div>"
+        f'<a class="qb-link" href="#link={p.id}" '
+        f'title="Copy a link that opens this passage in its context">Link</a>'
+        f"</span></div></div>"
     )
 
 
@@ -270,6 +275,20 @@ def upload_hint(suffixes: tuple[str, ...], max_bytes: int) -> str:
         f'<p class="qb-hint">{esc(" ".join(suffixes))} · up to {max_bytes // 1_000_000} MB. '
         "Uploading the same file again changes nothing.</p>"
     )
+
+
+def export_title() -> str:
+    return '<div class="qb-export-title">Export this conversation</div>'
+
+
+def export_hint(answers: Sequence[Answer]) -> str:
+    """The line under the export buttons: what an export of ``answers`` holds."""
+    if not answers:
+        return '<p class="qb-hint">The quotes of your questions, word for word with their citations.</p>'
+    quoted = sum(len(a.quotes) for a in answers if a.answered)  # an unanswered one is a note
+    if not quoted:
+        return f'<p class="qb-hint">{counted(len(answers), "question")}, none answered confidently.</p>'
+    return f'<p class="qb-hint">{counted(len(answers), "question")} · {counted(quoted, "quote")}.</p>'
 
 
 def upload_status(kind: str, message: str) -> str:

@@ -5,17 +5,24 @@ import ipaddress
 import logging
 import os
 import sys
+import tempfile
+import time
+from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
+import gradio as gr
 import httpx
 import pytest
-from conftest import collapse, free_port
+from conftest import BUNDLED, collapse, free_port
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
+from starlette.datastructures import QueryParams
 
 from bot import Settings, chat
-from ingest.errors import QuotebotError
+from bot.answer import Answer
+from bot.export import NO_QUOTES_TO_EXPORT, NOTHING_TO_EXPORT, to_csv, to_markdown
+from ingest.errors import QuotebotError, SourceNotFoundError
 from ingest.read import MAX_FILE_BYTES
 
 
@@ -306,3 +313,143 @@ def test_the_chat_api_takes_the_question_and_the_panel_s_settings_only(running_a
     names = [p["parameter_name"] for p in endpoint["parameters"]]
     assert names == ["message", "quotes", "sources", "speakers"]
     assert len(endpoint["returns"]) == 1
+
+
+# -- export and links: the handlers, called as they are ------------------------------------
+
+
+def _first_quote(reply: str) -> str:
+    """The first quote card's passage id in a reply's HTML."""
+    return reply.split('href="#src=', 1)[1].split('"', 1)[0]
+
+
+def test_converse_keeps_each_answer_for_the_export_as_the_chat_shows_it(bundled_bot):
+    reply, asked, answers = chat.converse(bundled_bot, SANCTIONS, [], 2)
+    assert asked == [(0, SANCTIONS)]
+    assert [(t, a.question, len(a.quotes)) for t, a in answers] == [(0, SANCTIONS, 2)]
+    history = _exchange(SANCTIONS, reply)
+    follow_up = "Who first proposed them?"
+    second, asked, answers = chat.converse(bundled_bot, follow_up, history, 2, [], [], asked, answers)
+    assert [t for t, _ in answers] == [0, 1] and answers[1][1].follows == SANCTIONS
+    # A refused question adds nothing; the answers before it stay.
+    both = history + _exchange(follow_up, second)
+    _, _, after_refusal = chat.converse(bundled_bot, "   ", both, 2, [], [], asked, answers)
+    assert after_refusal == answers
+    # Undo, retry and clear shorten the history: the answers of the turns taken back go.
+    _, _, retried = chat.converse(bundled_bot, "Tell me more", history, 2, [], [], asked, answers)
+    assert [t for t, _ in retried] == [0, 1] and retried[1][1].question == "Tell me more"
+    _, _, cleared = chat.converse(bundled_bot, SANCTIONS, [], 2, [], [], asked, answers)
+    assert [(t, a.question) for t, a in cleared] == [(0, SANCTIONS)]
+    assert chat.shown_answers(both, answers) == [a for _, a in answers]
+    assert chat.shown_answers(history, answers) == [answers[0][1]]  # the second one undone
+    assert chat.shown_answers([], answers) == []
+
+
+def test_prepare_export_writes_each_format_to_a_temp_folder_not_the_store(bundled_bot):
+    reply, _, answers = chat.converse(bundled_bot, SANCTIONS, [], 2)
+    history = _exchange(SANCTIONS, reply)
+    *files, hint = chat.prepare_export(history, answers)
+    assert "1 question · 2 quotes" in hint
+    paths = [Path(p) for p in files]
+    today = date.today().isoformat()
+    assert [p.name for p in paths] == [f"quotebot-answers-{today}.{s}" for s in ("md", "csv", "docx")]
+    store = Path(bundled_bot.store.location).resolve()
+    for path in paths:
+        assert path.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
+        assert not path.resolve().is_relative_to(store)
+    exported = [answer for _, answer in answers]
+    markdown = paths[0].read_text(encoding="utf-8")
+    assert markdown == to_markdown(exported)
+    assert exported[0].quotes[0].text in markdown.replace("\n> ", "\n")
+    assert paths[1].read_bytes().decode("utf-8") == to_csv(exported)  # CRLF rows, as made
+    assert paths[2].read_bytes()[:2] == b"PK"  # a Word document is a zip
+    # The next change writes a new folder; the files before it stay for a download under way.
+    again = chat.prepare_export(history, answers)
+    assert Path(again[0]).parent != paths[0].parent and paths[0].exists()
+    # Once Gradio has long copied them to its cache, the next export removes them.
+    old = time.time() - chat.EXPORT_KEEP_SECONDS - 1
+    os.utime(paths[0].parent, (old, old))
+    chat.prepare_export(history, answers)
+    assert not paths[0].parent.exists() and Path(again[0]).exists()
+    assert chat.export_refusal(again[0], history, answers) is None  # the browser downloads it
+
+
+def test_an_empty_conversation_has_nothing_to_export_and_a_click_says_so(bundled_bot):
+    assert chat.prepare_export([], []) == (None, None, None, chat.ui.export_hint([]))
+    assert chat.export_refusal(None, [], []) == NOTHING_TO_EXPORT
+    # A cleared conversation is empty again, whatever the state still holds.
+    reply, _, answers = chat.converse(bundled_bot, SANCTIONS, [], 1)
+    assert chat.prepare_export([], answers)[:3] == (None, None, None)
+    assert chat.export_refusal(None, [], answers) == NOTHING_TO_EXPORT
+    # Questions that found nothing to quote: that is said instead.
+    unanswered = [(0, Answer("What about bees?", answered=False, quotes=()))]
+    assert chat.prepare_export(_exchange("What about bees?", ""), unanswered)[:3] == (None, None, None)
+    assert chat.export_refusal(None, _exchange("What about bees?", ""), unanswered) == NO_QUOTES_TO_EXPORT
+    # Something to export whose file is not there yet (being written, or it failed).
+    assert chat.export_refusal(None, _exchange(SANCTIONS, reply), answers) == chat.EXPORT_NOT_READY
+
+
+def test_an_export_that_fails_is_logged_and_leaves_the_buttons_empty(bundled_bot, monkeypatch, caplog):
+    _, _, answers = chat.converse(bundled_bot, SANCTIONS, [], 1)
+
+    def broken(answers):
+        raise OSError("No space left on device")
+
+    monkeypatch.setitem(chat.EXPORTS, "docx", (broken, "Word"))
+    with caplog.at_level(logging.ERROR, logger="bot.chat"):
+        assert chat.prepare_export(_exchange(SANCTIONS, ""), answers)[:3] == (None, None, None)
+    assert any("No space left" in r.exc_text for r in caplog.records if r.exc_text)
+
+
+def test_a_link_is_read_from_the_page_s_query_parameters():
+    link = chat.Link.of(
+        QueryParams("q=What+does+Lavrov+think+about+sanctions%3F&source=a.txt&source=b.txt&speaker=lavrov")
+    )
+    assert link == chat.Link(SANCTIONS, ("a.txt", "b.txt"), ("lavrov",), "")
+    assert chat.Link.of(QueryParams("passage=" + "a" * 24)).passage == "a" * 24
+    assert chat.Link.of({"q": "  ", "source": ["x.txt", "x.txt"]}) == chat.Link("", ("x.txt",))
+    assert chat.Link.of(None) == chat.Link()
+
+
+def test_a_link_s_question_is_shown_then_answered_with_its_filters(bundled_bot):
+    source = BUNDLED.name
+    link = chat.Link.of(QueryParams(f"q={quote_plus(SANCTIONS)}&source={source}&speaker=lavrov"))
+    sources, speakers, shown = chat.show_link_question(bundled_bot, link)
+    assert sources.value == [source] and speakers.value == ["Sergey Lavrov"]
+    assert shown == [{"role": "user", "content": SANCTIONS}]
+    history, asked, answers = chat.answer_link_question(bundled_bot, link, 2)
+    assert history[0] == {"role": "user", "content": SANCTIONS}
+    reply = history[1]["content"]
+    assert history[1]["role"] == "assistant" and reply.count('class="qb-card') == 2
+    assert "Nothing good will ever come of sanctions" in collapse(reply)
+    assert f"Only from {source}, Sergey Lavrov" in reply
+    assert asked == [(0, SANCTIONS)] and [a.question for _, a in answers] == [SANCTIONS]
+    # A page opened without a question changes nothing.
+    assert chat.show_link_question(bundled_bot, chat.Link()) == (gr.skip(),) * 3
+    assert chat.answer_link_question(bundled_bot, chat.Link(), 2) == (gr.skip(),) * 3
+
+
+def test_a_link_to_a_source_that_is_not_stored_says_so_as_the_filter_does(bundled_bot):
+    link = chat.Link.of(QueryParams(f"q={quote_plus(SANCTIONS)}&source=nope.txt"))
+    sources, _, _ = chat.show_link_question(bundled_bot, link)
+    assert sources.value == []  # the filter keeps to what the store holds
+    history, asked, answers = chat.answer_link_question(bundled_bot, link, 2)
+    reply = history[1]["content"]
+    assert '<p class="qb-error">' in reply and "qb-card" not in reply
+    assert asked == [] and answers == []
+    with pytest.raises(SourceNotFoundError) as refused:  # what `quotebot ask --source nope.txt` says
+        bundled_bot.ask(SANCTIONS, sources=["nope.txt"])
+    assert reply == chat.ui.error_html(str(refused.value))
+    history, _, _ = chat.answer_link_question(bundled_bot, chat.Link(SANCTIONS, speakers=("Jane Roe",)), 2)
+    assert "No speaker named" in history[1]["content"]
+
+
+def test_a_link_to_a_passage_opens_the_viewer_on_it(bundled_bot):
+    reply, _ = chat.respond(bundled_bot, "What does Lavrov say about vaccination passports?", [], 1)
+    link = chat.Link.of(QueryParams(f"passage={_first_quote(reply)}"))
+    html, viewer_bar, sources_bar = chat.open_link_passage(bundled_bot, link)
+    assert 'id="qb-focus"' in html and "vaccination passports" in html
+    assert viewer_bar.open is True and sources_bar.open is False
+    html, *_ = chat.open_link_passage(bundled_bot, chat.Link(passage="../../etc/passwd"))
+    assert html == chat.ui.viewer_missing()
+    assert chat.open_link_passage(bundled_bot, chat.Link(SANCTIONS)) == (gr.skip(),) * 3

@@ -6,15 +6,20 @@ Screenshots of the main states go to test-artifacts/screenshots/ (look at them).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import BUNDLED, FIXTURES, ROOT, collapse
 
 from bot import Bot, Settings, chat
+from bot.export import NOTHING_TO_EXPORT
+from ingest.errors import SourceNotFoundError
 
 pytestmark = pytest.mark.browser
 
@@ -63,14 +68,11 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(server, browser, request) -> Iterator[object]:
-    """A fresh page on the app; any request off this machine is refused and fails the test."""
-    url, _ = server
-    viewport = getattr(request, "param", LAPTOP)
-    context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
-    outside: list[str] = []
+def _open(browser, url: str, viewport: dict[str, int], outside: list[str]) -> tuple[object, object]:
+    """A new browser context and a page on ``url`` in it, once the chat is shown; a request off
+    this machine is refused and recorded in ``outside``."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.split("/?")[0].rstrip("/"))
 
     def route(r):
         if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
@@ -83,9 +85,38 @@ def page(server, browser, request) -> Iterator[object]:
     pg.set_default_timeout(TIMEOUT)
     pg.goto(url)
     pg.wait_for_selector("#qb-chat")
+    pg.wait_for_selector(".qb-source", state="attached")
+    return context, pg
+
+
+@pytest.fixture
+def page(server, browser, request) -> Iterator[object]:
+    """A fresh page on the app; any request off this machine is refused and fails the test."""
+    url, _ = server
+    outside: list[str] = []
+    context, pg = _open(browser, url, getattr(request, "param", LAPTOP), outside)
     pg.wait_for_selector(".qb-source")
     yield pg
     context.close()
+    assert outside == [], f"the page tried to reach {outside}"
+
+
+@pytest.fixture
+def visit(server, browser) -> Iterator[object]:
+    """``visit(query)``: a fresh page on the app's address with ``query`` (``?q=…``), as a link
+    opens it; any request off this machine is refused and fails the test."""
+    url, _ = server
+    outside: list[str] = []
+    contexts = []
+
+    def open_link(query: str, viewport: dict[str, int] = LAPTOP) -> object:
+        context, pg = _open(browser, url + query, viewport, outside)
+        contexts.append(context)
+        return pg
+
+    yield open_link
+    for context in contexts:
+        context.close()
     assert outside == [], f"the page tried to reach {outside}"
 
 
@@ -261,6 +292,119 @@ def test_a_citation_opens_the_passage_in_context(page):
     page.keyboard.press("Escape")
     page.locator("#qb-right.open").wait_for(state="detached")
     page.wait_for_function("() => document.activeElement.matches('#qb-ask textarea')")
+
+
+SANCTIONS = "What does Lavrov think about sanctions?"
+
+
+def test_a_link_asks_its_question_with_its_filters_and_the_chat_follows_on(visit):
+    source = BUNDLED.name
+    page = visit(f"?q={quote_plus(SANCTIONS)}&source={quote_plus(source)}&speaker=lavrov")
+    page.wait_for_selector("#qb-chat .qb-card")
+    settle(page)
+    assert page.locator("#qb-chat .user-row").inner_text().strip() == SANCTIONS
+    answer = page.locator("#qb-chat .qb-answer").last
+    assert "Nothing good will ever come of sanctions" in collapse(answer.inner_text())
+    assert answer.locator(".qb-scope").inner_text() == f"Only from {source}, Sergey Lavrov"
+    # The filters show what the link chose ("lavrov" is Sergey Lavrov, as with --speaker).
+    assert "Foreign Minister Sergey Lavrov" in page.locator("#qb-source-filter .token").inner_text()
+    assert page.locator("#qb-speaker-filter .token").inner_text().strip() == "Sergey Lavrov"
+    shot(page, "11-link-question")
+    # The link's question is the chat's own: a follow-up is read against it.
+    follow_up = ask(page, "Who first proposed them?")
+    assert "Read as a follow-up" in follow_up.locator(".qb-reading").inner_text()
+    assert follow_up.locator(".qb-card").count() >= 1
+
+
+def test_a_link_to_a_source_that_is_not_stored_says_so(visit, server):
+    _, bot = server
+    page = visit(f"?q={quote_plus(SANCTIONS)}&source=nope.txt")
+    error = page.locator("#qb-chat .qb-error")
+    error.wait_for()
+    settle(page)
+    with pytest.raises(SourceNotFoundError) as refused:  # what `quotebot ask --source nope.txt` says
+        bot.ask(SANCTIONS, sources=["nope.txt"])
+    assert collapse(error.inner_text()) == collapse(str(refused.value))
+    assert error.inner_text().startswith("No source named") and "nope.txt" in error.inner_text()
+    assert page.locator("#qb-chat .qb-card").count() == 0
+    assert page.locator("#qb-source-filter .token").count() == 0  # no filter on what is not there
+    shot(page, "12-link-unknown-source")
+
+
+def test_a_link_to_a_passage_opens_the_viewer_on_it(visit, server):
+    _, bot = server
+    passage = bot.ask("What does Lavrov say about vaccination passports?", k=1).quotes[0].passage
+    page = visit(f"?passage={passage.id}")
+    focus = page.locator("#qb-viewer mark#qb-focus")
+    focus.wait_for()
+    settle(page)
+    assert collapse(focus.inner_text()) == collapse(passage.text)
+    assert "vaccination passports" in page.locator("#qb-viewer .qb-v-question").inner_text()
+    assert page.locator("#qb-right.open").count() == 1
+    page.wait_for_function(
+        "() => { const r = document.getElementById('qb-focus').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }"
+    )
+    assert page.locator("#qb-chat .message").count() == 0  # nothing was asked
+    shot(page, "13-link-passage")
+    missing = visit("?passage=" + "0" * 24)
+    missing.locator("#qb-right.open").wait_for()
+    assert "no longer in the store" in missing.locator("#qb-viewer").inner_text()
+
+
+def test_a_card_s_link_copies_an_address_that_opens_its_passage(page, visit, server):
+    url, _ = server
+    first = ask(page, "What does Lavrov say about vaccination passports?").locator(".qb-card").first
+    passage_id = first.locator("a.qb-src").get_attribute("href").removeprefix("#src=")
+    quoted = collapse(first.locator(".qb-quote").inner_text())
+    first.locator("a.qb-link").click()
+    page.wait_for_function("window.__qbCopied !== undefined")
+    copied = page.evaluate("window.__qbCopied")
+    assert copied == f"{url}?passage={passage_id}"  # an id, never a file's name or path
+    assert page.evaluate("navigator.clipboard.readText()") == copied
+    shot(page, "14-link-copied")
+    opened = visit(copied.removeprefix(url))
+    focus = opened.locator("#qb-viewer mark#qb-focus")
+    focus.wait_for()
+    assert collapse(focus.inner_text()) == quoted
+
+
+def test_the_conversation_is_exported_as_a_file_to_download(page):
+    today = date.today().isoformat()
+    status = page.locator("#qb-export-status")
+
+    def refused() -> None:
+        """A click on Markdown says there is nothing to export, in a toast closed afterwards."""
+        page.locator("#qb-export-md").click()
+        toast = page.get_by_test_id("toast-body").filter(has_text=NOTHING_TO_EXPORT)
+        toast.wait_for()
+        toast.get_by_test_id("toast-close").click()
+        toast.wait_for(state="detached")
+
+    refused()
+    answer = ask(page, SANCTIONS)
+    quote = collapse(answer.locator(".qb-quote").first.inner_text())
+    sync_api.expect(status).to_have_text("1 question · 3 quotes.")
+    with page.expect_download() as download:
+        page.locator("#qb-export-md").click()
+    assert download.value.suggested_filename == f"quotebot-answers-{today}.md"
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert markdown.startswith(f"## {SANCTIONS}\n")
+    assert quote in collapse(markdown.replace("\n> ", "\n"))  # the first quote, word for word
+    for suffix in ("csv", "docx"):
+        with page.expect_download() as download:
+            page.locator(f"#qb-export-{suffix}").click()
+        assert download.value.suggested_filename == f"quotebot-answers-{today}.{suffix}"
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # the last one: Word's zip
+    shot(page, "15-export")
+    # Undone, then cleared: the export follows what the chat shows.
+    ask(page, "Who first proposed them?")
+    sync_api.expect(status).to_have_text(re.compile(r"2 questions · \d+ quotes\."))
+    page.locator("#qb-chat button[aria-label=Undo]").click()
+    sync_api.expect(status).to_have_text("1 question · 3 quotes.")
+    page.locator("#qb-chat button[aria-label=Clear]").click()
+    sync_api.expect(status).to_have_text(re.compile("word for word with their citations"))
+    refused()
 
 
 def test_an_unanswerable_question_is_declined_with_the_closest_passages(page):

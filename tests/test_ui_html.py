@@ -13,6 +13,7 @@ from bot.ui_html import (
     answer_html,
     context_html,
     esc,
+    export_hint,
     ingest_status,
     relevance,
     safe_url,
@@ -65,6 +66,23 @@ def test_answer_card_has_quote_highlight_citation_relevance_and_copy():
     assert "qb-rel-strong" in html and "strong · 80%" in html and "qb-w-16" in html
     assert "What is it?" in html
     assert "qb-lowconf" not in html and "qb-weak" not in html
+
+
+def test_a_card_s_link_names_its_passage_by_id_and_never_its_file():
+    p = passage(source="../private/notes on the talk.txt", url="https://example.org/talk")
+    html = answer_html(Answer("q", True, (quote(p),)), min_score=0.35)
+    link = re.search(r'<a class="qb-link" href="([^"]*)" title="([^"]*)">Link</a>', html)
+    assert link and link.group(1) == f"#link={p.id}" and "Copy a link" in link.group(2)
+    assert html.index('class="qb-copy"') < html.index('class="qb-link"')  # beside Copy, after it
+
+
+def test_export_hint_counts_the_questions_and_the_quotes_an_export_holds():
+    answered = Answer("q", True, (quote(passage()), quote(passage("b" * 24))))
+    unanswered = Answer("r", False, (quote(passage("c" * 24), 0.1),))  # an export quotes nothing
+    assert "2 questions · 2 quotes." in export_hint([answered, unanswered])
+    assert "1 question · 2 quotes." in export_hint([answered])
+    assert "1 question, none answered confidently." in export_hint([unanswered])
+    assert "question" in export_hint([]) and "·" not in export_hint([])
 
 
 def test_low_confidence_answer_says_so_and_marks_every_card():

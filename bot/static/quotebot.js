@@ -1,6 +1,7 @@
 // The page's behaviour, run once when the chat's header is shown (bot/chat.py passes this file
 // as the header's js_on_load, where `trigger` sends an event to the server).
-// One delegated listener for the whole page: citation links open the viewer, copy links copy.
+// One delegated listener for the whole page: citation links open the viewer, copy links copy
+// the quote, link links copy the address that opens the viewer on it.
 if (!window.__qbHook) {
   window.__qbHook = true;
   // The viewer shows the quoted passage in the middle and takes the focus, so that a keyboard or
@@ -18,6 +19,11 @@ if (!window.__qbHook) {
     area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed';
     area.style.opacity = '0'; document.body.appendChild(area); area.select();
     try { document.execCommand('copy'); } finally { area.remove(); }
+  };
+  // A copy link says "Copied" for a moment, then its name again.
+  const copied = (a, label) => {
+    a.textContent = 'Copied'; a.classList.add('qb-copied');
+    setTimeout(() => { a.textContent = label; a.classList.remove('qb-copied'); }, 1600);
   };
   // The box is disabled while a question is answered, which drops its focus to the page: keys
   // typed then are kept, and the box takes the focus back with them once the answer is shown.
@@ -88,10 +94,13 @@ if (!window.__qbHook) {
       const quote = card.querySelector('.qb-quote').innerText.trim();
       const cite = card.querySelector('.qb-cite-text').title;
       const link = card.querySelector('a.qb-orig');
-      copy('“' + quote + '”\n— ' + cite + (link ? ' · ' + link.href : '')).then(() => {
-        a.textContent = 'Copied'; a.classList.add('qb-copied');
-        setTimeout(() => { a.textContent = 'Copy'; a.classList.remove('qb-copied'); }, 1600);
-      });
+      copy('“' + quote + '”\n— ' + cite + (link ? ' · ' + link.href : '')).then(() => copied(a, 'Copy'));
+    } else if (href.startsWith('#link=')) {
+      // The app's address that opens the viewer on this passage: an id, never a file's path.
+      e.preventDefault(); e.stopPropagation();
+      const id = href.slice(6);
+      copy(location.origin + location.pathname + '?passage=' + encodeURIComponent(id))
+        .then(() => copied(a, 'Link'));
     }
   }, true);
 }

@@ -100,7 +100,8 @@ def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) ->
             times.append((time.perf_counter() - started) * 1000)
         p50, p95 = statistics.median(times), float(np.percentile(times, 95))
         persisted, peak = _fresh_ask(store, questions[0])
-        shutil.rmtree(store / "derived" / "index", ignore_errors=True)
+        for saved in (store / "derived").glob("index-*"):
+            shutil.rmtree(saved)
         rebuilt, peak_rebuilt = _fresh_ask(store, questions[0])
         print(
             f"| {bot.store.count()} | {p50:.0f} | {p95:.0f} | {persisted:.1f} | {rebuilt:.1f} | "

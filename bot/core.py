@@ -118,6 +118,17 @@ class Bot:
                 f"“{question}” follows on from an earlier question: ask about the transcripts first."
             )
         k = self.settings.top_k if k is None else check_top_k(k, "k")
+        with self.store.reading():  # a write by the chat gives way while it is answered
+            return self._answer(question, history, k, sources, speakers)
+
+    def _answer(
+        self,
+        question: str,
+        history: Sequence[str],
+        k: int,
+        sources: Iterable[str] | None,
+        speakers: Iterable[str] | None,
+    ) -> Answer:
         # One view of the store for the whole question: an ingest or removal meanwhile (another
         # thread's upload) is seen by the next question, never by half of this one.
         index = self.store.derived()
@@ -450,8 +461,9 @@ class Bot:
         answer = self.store.passages_of(passage.source, passage.turn)
         return context_of(passage, answer)
 
-    def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
-        return self.store.ingest(paths, progress=progress)
+    def ingest(self, paths: Iterable[Path], progress: bool = False, media: bool = True) -> IngestReport:
+        """Ingest ``paths`` (see :meth:`Store.ingest`); ``media=False`` for files staged elsewhere."""
+        return self.store.ingest(paths, progress=progress, media=media)
 
     def sources(self) -> list[SourceInfo]:
         return self.store.sources()

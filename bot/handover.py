@@ -34,7 +34,10 @@ def send_ingest(url: str, paths: list[Path], credentials: tuple[str, str] | None
     files = files_to_ingest(paths, report)
     names = [path.name for path in files]
     contents = [base64.b64encode(path.read_bytes()).decode("ascii") for path in files]
-    sent = _client(url, credentials).predict(names, list(files.values()), contents, api_name=f"/{INGEST_API}")
+    where = [str(path.absolute()) for path in files]  # its recording is beside it (receive_ingest)
+    sent = _client(url, credentials).predict(
+        names, list(files.values()), contents, where, api_name=f"/{INGEST_API}"
+    )
     places = {name: str(path) for name, path in zip(names, files, strict=True)}
     stored = int(sent.pop("stored", 0))
     for field in dataclasses.fields(IngestReport):
@@ -53,24 +56,58 @@ def send_remove(url: str, source: str, credentials: tuple[str, str] | None) -> i
     return int(_client(url, credentials).predict(source, api_name=f"/{REMOVE_API}"))
 
 
-def receive_ingest(store: Store, names: list[str], walked: list[bool], contents: list[str]) -> dict[str, Any]:
+def receive_ingest(
+    store: Store,
+    names: list[str],
+    walked: list[bool],
+    contents: list[str],
+    places: list[str] | None = None,
+) -> dict[str, Any]:
     """Ingest the files :func:`send_ingest` sent (named as they were, each as found), and say
-    what happened as an :class:`IngestReport` of plain values."""
+    what happened as an :class:`IngestReport` of plain values.
+
+    ``places``: where each file is on the machine that sent it. A file found there as it was sent
+    (this machine's, then) is ingested from there, with the recording beside it, as
+    ``quotebot ingest`` would; any other is ingested from a temp folder, without a recording: what
+    a caller says of a path is not taken on trust, since the chat serves the recording found."""
     folder = Path(tempfile.mkdtemp(prefix="quotebot-sent-"))
+    report = IngestReport()
     try:
-        files = {}
-        for name, found, content in zip(names, walked, contents, strict=True):
+        files: dict[Path, bool] = {}
+        here: dict[Path, bool] = {}
+        for name, found, content, place in zip(
+            names, walked, contents, places or [""] * len(names), strict=True
+        ):
+            data = base64.b64decode(content)
+            if original := _sent_from(place, _base_name(name), data):
+                here[original] = bool(found)
+                continue
             path = folder / _base_name(name)
-            path.write_bytes(base64.b64decode(content))
+            path.write_bytes(data)
             files[path] = bool(found)
-        logger.info("ingesting %d file(s) sent by `quotebot ingest`", len(files))
-        report = store.ingest_files(files)
+        logger.info("ingesting %d file(s) sent by `quotebot ingest`", len(files) + len(here))
+        if here:
+            store.ingest_files(here, report)
+        if files:
+            store.ingest_files(files, report, media=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     plain = dataclasses.asdict(report)
     plain["skipped"] = [(Path(path).name, why) for path, why in report.skipped]
     plain["stored"] = store.count()
     return plain
+
+
+def _sent_from(place: str, name: str, data: bytes) -> Path | None:
+    """``place``, when it is an absolute path to a file named ``name`` that holds ``data``."""
+    try:
+        path = Path(place)
+        named = bool(place) and path.is_absolute() and path.name == name and path.is_file()
+        if named and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return path
+    except OSError:
+        pass
+    return None
 
 
 def _base_name(name: str) -> str:

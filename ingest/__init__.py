@@ -68,6 +68,7 @@ def passages_from(doc: Document, fits: Fits, max_tokens: int = DEFAULT_MAX_TOKEN
                     char_start=start,
                     char_end=end,
                     time=para.time,
+                    media=doc.media,
                 )
             )
     if not passages:

@@ -35,6 +35,8 @@ class Document:
     all_speech: bool = False  # every word is spoken (subtitles): no page chrome, headings or notes
     headings: tuple[int, ...] = ()  # where the headings a page marks up start: no label, no speech
     labels: tuple[MarkedLabel, ...] = ()  # the speaker labels its markup sets apart, in order
+    media_named: str | None = None  # the recording its front matter names (``media:``), as written
+    media: str | None = None  # the absolute path of its recording, once found beside it (ingest.media)
 
 
 def title_from_filename(source: str) -> str:

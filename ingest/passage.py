@@ -29,6 +29,7 @@ class Passage:
     char_end: int
     time: str | None = None  # when its paragraph is spoken, where the transcript says ("00:01:05")
     last_paragraph: int | None = None  # the last paragraph it joins, when it joins several
+    media: str | None = None  # the absolute path of its transcript's recording, when one is beside it
 
     @property
     def paragraph_label(self) -> str:

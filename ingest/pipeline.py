@@ -9,16 +9,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import Parsed, passages_from
+from ingest import Document, Parsed, passages_from
 from ingest.chunk import Fits
 from ingest.errors import InputFileError, NotATranscriptError
-from ingest.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_readable, parse_bytes
+from ingest.media import MEDIA_SUFFIXES
+from ingest.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_readable, parse_bytes, with_media
 
 # Files that sit beside transcripts in a folder (a repository, a download) and are about the
 # folder, not from an interview: by their name, whatever their suffix.
 _FOLDER_NOTES = frozenset(
     {"readme", "license", "licence", "notice", "copying", "changelog", "contributing", "authors"}
 )
+# Why an audio or video file in a folder is skipped (ingest.media finds it for its transcript).
+RECORDING = "a recording, not a transcript: the chat plays it with its transcript's quotes"
 
 
 @dataclass
@@ -34,25 +37,47 @@ class IngestReport:
     passages: int = 0
 
 
-def read_file(path: Path, fits: Fits, max_tokens: int) -> tuple[Parsed, bytes]:
-    """One file's passages and its bytes (for the content hash), read once; raises
-    :class:`InputFileError` (or :class:`NotATranscriptError`) saying why it cannot be used."""
+@dataclass(frozen=True)
+class ReadFile:
+    """A transcript file read once: its document (with its recording), its bytes (its version),
+    and what to warn of when it is ingested."""
+
+    document: Document
+    data: bytes
+    warning: str | None = None
+
+    def cut(self, fits: Fits, max_tokens: int) -> Parsed:
+        """Its passages; raises :class:`InputFileError` when it has no answer text."""
+        parsed = passages_from(self.document, fits, max_tokens)
+        if self.warning:
+            parsed.transcript.warnings.append(self.warning)
+        return parsed
+
+
+def read_file(path: Path, media: bool = True) -> ReadFile:
+    """One file, read; raises :class:`InputFileError` (or :class:`NotATranscriptError`) saying why
+    it cannot be used.
+
+    ``media``: look for its recording beside it (:func:`ingest.media.find_media`); a file staged
+    in a temp folder (an upload) has none."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: no such file. Check the path and try again.")
     check_readable(path.name, path.stat().st_size)
     data = path.read_bytes()
-    return passages_from(parse_bytes(path.name, data), fits, max_tokens), data
+    doc, warning = parse_bytes(path.name, data), None
+    if media:
+        doc, warning = with_media(doc, path)
+    return ReadFile(doc, data, warning)
 
 
-def read_files(
-    files: dict[Path, bool], fits: Fits, max_tokens: int, report: IngestReport
-) -> list[tuple[Parsed, bytes]]:
-    """Each of ``files`` that can be read, parsed; each that cannot is written in ``report``."""
-    parsed_files = []
+def read_files(files: dict[Path, bool], report: IngestReport, media: bool = True) -> list[ReadFile]:
+    """Each of ``files`` that can be read (with its recording, if ``media``: see :func:`read_file`);
+    each that cannot is written in ``report``."""
+    found = []
     for path, walked in files.items():
         try:
-            parsed_files.append(read_file(path, fits, max_tokens))
+            found.append(read_file(path, media))
         except NotATranscriptError as exc:
             # An empty or binary file met in a folder is not a transcript anyone asked for;
             # failing on it would fail every later run over the same folder.
@@ -62,9 +87,7 @@ def read_files(
                 report.failed.append((path.name, str(exc)))
         except InputFileError as exc:
             report.failed.append((path.name, str(exc)))
-    for parsed, _ in parsed_files:
-        report.warnings.extend(parsed.transcript.warnings)
-    return parsed_files
+    return found
 
 
 def files_to_ingest(paths: Iterable[Path], report: IngestReport) -> dict[Path, bool]:
@@ -93,6 +116,8 @@ def _expand(paths: Iterable[Path], report: IngestReport) -> Iterator[tuple[Path,
                     report.skipped.append((str(child), notes))
                 elif child.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield child, True
+                elif child.suffix.lower() in MEDIA_SUFFIXES:
+                    report.skipped.append((str(child), RECORDING))
                 else:
                     report.skipped.append((str(child), f"unsupported file type {child.suffix or '(none)'}"))
         else:

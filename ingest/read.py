@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import re
 import zipfile
@@ -16,6 +17,7 @@ from bs4 import BeautifulSoup, Tag
 from ingest.document import Document, title_from_filename
 from ingest.errors import InputFileError, NotATranscriptError
 from ingest.html import read_html
+from ingest.media import find_media
 from ingest.pdf import read_pdf_text
 from ingest.sentences import SENTENCE_END
 from ingest.subtitles import SUBTITLE_SUFFIXES, read_subtitle_text
@@ -49,7 +51,15 @@ def read_document(path: Path) -> Document:
     if not path.is_file():
         raise InputFileError(f"{path}: not a regular file.")
     check_readable(path.name, path.stat().st_size)
-    return parse_bytes(path.name, path.read_bytes())
+    return with_media(parse_bytes(path.name, path.read_bytes()), path)[0]
+
+
+def with_media(doc: Document, path: Path) -> tuple[Document, str | None]:
+    """``doc``, read from the file at ``path``, with the absolute path of its recording (the file
+    its front matter names, or one of its name beside it: :func:`ingest.media.find_media`), and a
+    warning when the one its front matter names cannot be used."""
+    media, warning = find_media(path, doc.media_named)
+    return dataclasses.replace(doc, media=media), warning
 
 
 def check_readable(name: str, size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
@@ -173,6 +183,7 @@ def _read_markdown(source: str, text: str) -> Document:
     date = meta.get("date")
     url = meta.get("source_url") or meta.get("url")
     title = meta.get("title")
+    media = meta.get("media")
     return Document(
         source=source,
         text=text,
@@ -180,6 +191,7 @@ def _read_markdown(source: str, text: str) -> Document:
         title=" ".join(str(title).split()) if title else None,
         date=str(date) if date else None,
         url=str(url) if url else None,
+        media_named=str(media) if media is not None else None,
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import chromadb
 import numpy as np
@@ -9,6 +10,7 @@ from chromadb.config import Settings
 from conftest import BUNDLED, FIXTURES
 
 from ingest.errors import InputFileError, SourceNotFoundError, StoreModelMismatchError
+from ingest.pipeline import ReadFile
 from vectorstore import Scope, Store
 from vectorstore.index import DerivedIndex
 
@@ -148,6 +150,11 @@ def test_short_files_are_embedded_together_and_a_rerun_reads_the_store_once(make
     gets: list[object] = []
     get = bot.store.collection.get
     monkeypatch.setattr(bot.store.collection, "get", lambda **kw: gets.append(kw) or get(**kw))
+
+    def not_cut(*args, **kwargs):
+        raise AssertionError("an unchanged file is not cut into passages again")
+
+    monkeypatch.setattr(ReadFile, "cut", not_cut)
     assert len(bot.ingest([folder]).unchanged) == 30
     assert len(gets) == 1 and calls == [30]
 
@@ -273,3 +280,32 @@ def test_vectors_of_more_ids_than_one_query_can_bind(bundled_bot):
     found = bundled_bot.store.vectors(ids)
     assert sorted(found) == sorted(p.id for p in passages)
     assert all(v.shape == (bundled_bot.embedder.dimension,) for v in found.values())
+
+
+def test_a_write_by_the_chat_gives_way_to_questions_being_answered(make_bot, transcript_copy, monkeypatch):
+    """While the chat answers a question, its own ingest embeds nothing (for a short while at
+    most); a write outside a chat never waits."""
+    bot = make_bot()
+    waited: list[float] = []
+    embed = bot.store.embedder.embed
+
+    def timed_embed(texts):
+        waited.append(time.monotonic())
+        return embed(texts)
+
+    monkeypatch.setattr(bot.store, "_background_embedder", bot.store.embedder)
+    monkeypatch.setattr(bot.store.embedder, "embed", timed_embed)
+    bot.store.hold()
+    try:
+        with bot.store.reading():
+            started = time.monotonic()
+            bot.ingest([transcript_copy])
+        assert waited and waited[0] - started >= 0.4  # it waited for the question, up to its limit
+        other = transcript_copy.with_name("copy-" + transcript_copy.name)
+        other.write_text(transcript_copy.read_text(encoding="utf-8").replace("Lavrov", "Lavrova"))
+        waited.clear()
+        started = time.monotonic()
+        bot.ingest([other])
+        assert waited and waited[0] - started < 0.4  # no question, no wait
+    finally:
+        bot.store.release()

@@ -28,7 +28,7 @@ from vectorstore.embedder import Embedder
 from vectorstore.spelling import Speller, word_counts
 
 logger = logging.getLogger(__name__)
-_FORMAT = 1  # of a saved index: bump when what is saved changes
+_FORMAT = 2  # of a saved index: bump when what is saved changes (2: a passage's media)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from ingest import DEFAULT_MAX_TOKENS, Parsed, Passage
 from ingest.chunk import ENCODING
 from ingest.errors import (
+    InputFileError,
     QuotebotError,
     SourceNotFoundError,
     StoreModelMismatchError,
@@ -41,12 +42,16 @@ logger = logging.getLogger(__name__)
 COLLECTION = "passages"
 _GENERATION = "quotebot_generation"  # in the collection's metadata: a new value with every write
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
-PIPELINE_VERSION = "10"
+PIPELINE_VERSION = "11"  # 11: a passage records its recording (media)
 _SERVING_LOCK = "quotebot-serving.lock"
 _SERVING = "quotebot-serving.json"  # where the chat that holds the store listens
 _BATCH = 256
 _PAGE = 5000
 _PAGE_SOURCES = 500  # sources named in one `$in` filter
+# A chat's own write embeds in small batches, giving way to questions before each (up to
+# _MOST_WAIT seconds): a question then waits for at most one small batch.
+_SHARED_BATCH = 16
+_MOST_WAIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class SourceInfo:
     url: str | None
     speakers: list[str]
     passages: int
+    media: str | None = None  # the absolute path of its recording, when one was found beside it
 
 
 class Store:
@@ -85,6 +91,8 @@ class Store:
         self._collection: Any = None
         self._derived: DerivedIndex | None = None
         self._deriving = threading.Lock()
+        self._readers = 0  # questions being answered now, which a chat's write gives way to
+        self._readers_changed = threading.Condition()
         self._held: FileLock | None = None
         self._background_embedder: Embedder | None = None
 
@@ -303,7 +311,15 @@ class Store:
             speakers = sorted({m["speaker"] for m in metas if m.get("speaker")})
             first = metas[0]
             infos.append(
-                SourceInfo(source, first["title"], first.get("date"), first.get("url"), speakers, len(metas))
+                SourceInfo(
+                    source,
+                    first["title"],
+                    first.get("date"),
+                    first.get("url"),
+                    speakers,
+                    len(metas),
+                    first.get("media"),
+                )
             )
         return infos
 
@@ -313,25 +329,31 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
+    def ingest(self, paths: Iterable[Path], progress: bool = False, media: bool = True) -> IngestReport:
         """Add, replace or skip each transcript under ``paths`` (files or folders).
 
         Idempotent: a file whose content is already stored is left alone; an edited file
         replaces its passages. New passages are written before stale ones are deleted, and
         the store records each source's content hash on every passage, so a crash leaves a
-        consistent store that a re-run completes.
+        consistent store that a re-run completes. ``media``: record each one's recording beside
+        it (not for a file staged in a temp folder, which has none); a recording found, moved or
+        gone changes the version as an edit does.
         """
         report = IngestReport()
-        return self.ingest_files(files_to_ingest(paths, report), report, progress)
+        return self.ingest_files(files_to_ingest(paths, report), report, progress, media)
 
     def ingest_files(
-        self, files: dict[Path, bool], report: IngestReport | None = None, progress: bool = False
+        self,
+        files: dict[Path, bool],
+        report: IngestReport | None = None,
+        progress: bool = False,
+        media: bool = True,
     ) -> IngestReport:
         """Ingest ``files`` as :meth:`ingest` does, each with whether a folder walk found it (see
         :func:`files_to_ingest`), adding to ``report``."""
         report = report or IngestReport()
         with self._writing():
-            self._ingest(files, report, progress)
+            self._ingest(files, report, progress, media)
         return report
 
     # -- the chat holds an embedded store ------------------------------------------------------
@@ -416,19 +438,25 @@ class Store:
         finally:
             lock.release()
 
-    def _ingest(self, files: dict[Path, bool], report: IngestReport, progress: bool) -> None:
-        parsed_files = [
-            (parsed, _content_hash(data, self.max_tokens))
-            for parsed, data in read_files(files, self._background.fits, self.max_tokens, report)
-        ]
-        stored = self._stored_versions([parsed.document.source for parsed, _ in parsed_files])
+    def _ingest(self, files: dict[Path, bool], report: IngestReport, progress: bool, media: bool) -> None:
+        found = read_files(files, report, media)
+        stored = self._stored_versions([f.document.source for f in found])
         todo = []
-        for parsed, digest in parsed_files:
-            versions = stored.get(parsed.document.source, [])
-            if versions == [(digest, len(parsed.passages))] * len(parsed.passages):
-                report.unchanged.append(parsed.document.source)
-            else:
-                todo.append((parsed, digest, bool(versions)))
+        for read in found:
+            source = read.document.source
+            digest = _content_hash(read.data, self.max_tokens, read.document.media)
+            versions = stored.get(source, [])
+            # Stored whole at this version: every passage records it and how many there are.
+            if versions and versions == [(digest, len(versions))] * len(versions):
+                report.unchanged.append(source)
+                continue
+            try:
+                parsed = read.cut(self._background.fits, self.max_tokens)
+            except InputFileError as exc:
+                report.failed.append((source, str(exc)))
+                continue
+            report.warnings.extend(parsed.transcript.warnings)
+            todo.append((parsed, digest, bool(versions)))
         if todo:
             # Before as well as after: a reader that builds its index mid-write, or after a
             # crash here, keys it to a state that the finished write does not share.
@@ -442,6 +470,29 @@ class Store:
                     report.passages += len(parsed.passages)
         if todo:
             self._changed()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Mark a question being answered: a write by the chat that holds the store gives way."""
+        with self._readers_changed:
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._readers_changed:
+                self._readers -= 1
+                self._readers_changed.notify_all()
+
+    def _give_way(self) -> None:
+        """In the chat that holds the store, wait while questions are answered (for a while at
+        most, so that the write still moves on under constant load): on two cores, an embedding
+        beside a question doubles its time."""
+        if self._held is None:
+            return
+        deadline = time.monotonic() + _MOST_WAIT
+        with self._readers_changed:
+            while self._readers and (left := deadline - time.monotonic()) > 0:
+                self._readers_changed.wait(left)
 
     def _stored_versions(self, sources: list[str]) -> dict[str, list[tuple[str, int]]]:
         """(content hash, passage count) as recorded on each stored passage of each of ``sources``."""
@@ -465,8 +516,10 @@ class Store:
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
             new = list(dict.fromkeys(p.text for p, _, _ in batch if p.text not in vectors))
-            if new:
-                vectors.update(zip(new, self._background.embed(new), strict=True))
+            for start in range(0, len(new), _BATCH if self._held is None else _SHARED_BATCH):
+                chunk = new[start : start + (_BATCH if self._held is None else _SHARED_BATCH)]
+                self._give_way()
+                vectors.update(zip(chunk, self._background.embed(chunk), strict=True))
             self.collection.upsert(
                 ids=[p.id for p, _, _ in batch],
                 embeddings=np.asarray([vectors[p.text] for p, _, _ in batch], dtype=np.float32),
@@ -510,6 +563,7 @@ def to_metadata(passage: Passage, source_hash: str, source_passages: int) -> dic
         "char_start": passage.char_start,
         "char_end": passage.char_end,
         "time": passage.time,
+        "media": passage.media,
         "source_hash": source_hash,
         "source_passages": source_passages,
     }
@@ -533,6 +587,7 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
         char_end=int(meta["char_end"]),
         time=meta.get("time"),
         last_paragraph=int(meta["last_paragraph"]) if "last_paragraph" in meta else None,
+        media=meta.get("media"),
     )
 
 
@@ -577,5 +632,7 @@ def _in_source_order(rows: dict[str, list[Any]]) -> list[Passage]:
     return sorted(found, key=lambda p: (p.source, p.char_start))
 
 
-def _content_hash(data: bytes, max_tokens: int) -> str:
-    return hashlib.sha256(data + f"\x00{PIPELINE_VERSION}:{max_tokens}".encode()).hexdigest()[:16]
+def _content_hash(data: bytes, max_tokens: int, media: str | None = None) -> str:
+    """The version of a source: its bytes, how they are read, and where its recording is."""
+    version = f"\x00{PIPELINE_VERSION}:{max_tokens}" + (f"\x00{media}" if media else "")
+    return hashlib.sha256(data + version.encode()).hexdigest()[:16]

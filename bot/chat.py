@@ -19,6 +19,7 @@ import atexit
 import contextlib
 import functools
 import ipaddress
+import json
 import shutil
 import tempfile
 import time
@@ -36,12 +37,16 @@ from bot.bundled import bundled_corpus
 from bot.core import MAX_QUESTION_CHARS, Bot
 from bot.export import check_exportable, to_csv, to_docx, to_markdown
 from bot.handover import INGEST_API, REMOVE_API, receive_ingest
+from bot.marks import find_mark, mark_keys, marked_file, record
+from bot.mcp_tool import MCP_PATH, check_mcp_installed, quote_tool
 from bot.query import speakers_named
 from bot.settings import Settings
 from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import QuotebotError
+from ingest.media import media_problem
 from ingest.pipeline import stage_upload
 from ingest.read import MAX_FILE_BYTES
+from vectorstore import SourceInfo
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +76,8 @@ SCROLL_TO_LINKED_PASSAGE = (
     "() => { if (new URLSearchParams(location.search).get('passage') && window.__qbScrollToFocus)"
     " window.__qbScrollToFocus(); }"
 )
+# Run once a mark is recorded, with what the chat says of it: its links say so.
+SHOW_MARK = "(result) => { if (window.__qbMarked) window.__qbMarked(result); }"
 
 THEME = gr.themes.Soft(
     primary_hue="indigo",
@@ -163,7 +170,12 @@ def converse(
         return ui.error_html(str(exc)), earlier, kept
     except Exception as exc:
         return ui.error_html(failure("answering the question", exc)), earlier, kept
-    reply = ui.answer_html(answer, bot.model.min_score, only=[*(sources or ()), *(speakers or ())])
+    reply = ui.answer_html(
+        answer,
+        bot.model.min_score,
+        only=[*(sources or ()), *(speakers or ())],
+        marks=mark_keys(turn, answer, questions(earlier)),
+    )
     return reply, [*earlier, (turn, message)], [*kept, (turn, answer)]
 
 
@@ -177,22 +189,47 @@ def questions(asked: Asked | None) -> list[str]:
     return [question for _, question in asked or ()]
 
 
-def open_source(bot: Bot, passage_id: str) -> tuple[str, gr.Sidebar, gr.Sidebar]:
-    """The viewer opens on the clicked passage; the sources panel makes room for it."""
+def open_source(
+    bot: Bot, passage_id: str, demo: gr.Blocks | None = None
+) -> tuple[str, gr.Sidebar, gr.Sidebar]:
+    """The viewer opens on the clicked passage; the sources panel makes room for it. Its recording,
+    if it has one a browser plays, is served by ``demo`` (see :func:`serve_recordings`)."""
     ctx = bot.context(passage_id) if ui.PASSAGE_ID.fullmatch(passage_id) else None
+    if ctx and demo is not None and ctx.passage.media and not ctx.media_problem:
+        allowed = list(demo.allowed_paths or ())
+        if ctx.passage.media not in allowed:  # its transcript was ingested since the chat started
+            demo.allowed_paths = [*allowed, ctx.passage.media]
     html = ui.context_html(ctx) if ctx else ui.viewer_missing()
     return html, gr.Sidebar(open=True), gr.Sidebar(open=False)
 
 
-def remove_source(bot: Bot, source: str) -> tuple[str, str, gr.Dropdown, gr.Dropdown]:
-    """Remove the transcript whose card was asked to go (the page has asked to confirm)."""
+def remove_source(
+    bot: Bot, source: str, demo: gr.Blocks | None = None
+) -> tuple[str, str, gr.Dropdown, gr.Dropdown]:
+    """Remove the transcript whose card was asked to go (the page has asked to confirm); ``demo``
+    serves its recording no more."""
     try:
         status = ui.removed_status(source, bot.remove(source))
     except QuotebotError as exc:
         status = ui.upload_status("error", str(exc))
     except Exception as exc:
         status = ui.upload_status("error", failure(f"removing {source}", exc))
+    serve_recordings(demo, bot)
     return (status, *refresh(bot))
+
+
+def served_media(infos: Sequence[SourceInfo]) -> list[str]:
+    """The files the chat serves beyond its own: the recording of each stored transcript that has
+    one a browser plays (ingest.media), and nothing else."""
+    return sorted({i.media for i in infos if i.media and media_problem(i.media) is None})
+
+
+def serve_recordings(demo: gr.Blocks | None, bot: Bot) -> None:
+    """Gradio serves (``allowed_paths``, read at every request to its file route) the recordings
+    of the transcripts stored now: after an ingest or a removal the chat did not start with."""
+    if demo is not None:
+        with contextlib.suppress(Exception):  # a store that cannot be read serves nothing new
+            demo.allowed_paths = served_media(bot.sources())
 
 
 def refresh(bot: Bot) -> tuple[str, gr.Dropdown, gr.Dropdown]:
@@ -215,7 +252,7 @@ def add_transcript(
     try:
         staged = stage_upload(Path(upload), original)
         progress(0.2, desc="Reading and embedding")
-        report = bot.ingest([staged], progress=True)
+        report = bot.ingest([staged], progress=True, media=False)  # an upload has no recording
     except QuotebotError as exc:
         return (ui.upload_status("error", str(exc)), *refresh(bot))
     except Exception as exc:
@@ -247,6 +284,29 @@ def failure(doing: str, exc: Exception) -> str:
         f"Something went wrong while {doing} ({type(exc).__name__}); nothing was lost. Try again in "
         "a moment; if it keeps happening, restart quotebot: its log says what failed."
     )
+
+
+# -- marks: which quote answers a question, kept as a line for `quotebot eval` ----------------
+
+MARK_GONE = (
+    "That answer is no longer in the conversation (undone, retried or cleared), so nothing was "
+    "recorded: ask the question again to mark it."
+)
+
+
+def mark_answer(bot: Bot, key: str, asked: Asked | None, answers: Answers | None) -> str | None:
+    """Record the mark whose link was clicked (its ``key``, see bot/marks.py): the question with
+    the quote that answers it, or with none, as a line of the store's ``marked.jsonl``, read from
+    the chat's state as it was answered. None when it is recorded (a second click on the same mark
+    adds no second line, and is recorded still); else why not, in one sentence."""
+    line = find_mark(key, asked, answers)
+    if line is None:
+        return MARK_GONE
+    try:
+        record(marked_file(bot.store), line)
+    except Exception as exc:
+        return failure("recording the mark", exc)
+    return None
 
 
 # -- export: the conversation's answers as files to download ---------------------------------
@@ -401,11 +461,11 @@ def answer_link_question(bot: Bot, link: Link, quotes: float | None = None) -> t
     return history, asked, answers
 
 
-def open_link_passage(bot: Bot, link: Link) -> tuple[Any, Any, Any]:
+def open_link_passage(bot: Bot, link: Link, demo: gr.Blocks | None = None) -> tuple[Any, Any, Any]:
     """A link to a passage opens the source viewer on it, as its citation would."""
     if not link.passage:
         return gr.skip(), gr.skip(), gr.skip()
-    return open_source(bot, link.passage)
+    return open_source(bot, link.passage, demo)
 
 
 # -- the wiring ------------------------------------------------------------------------------
@@ -426,8 +486,10 @@ def _on_link(handler: Callable[[Bot, str], Any], bot: Bot) -> Callable[[gr.Event
     return on_link
 
 
-def build(bot: Bot) -> gr.Blocks:
-    """The chat app for ``bot``."""
+def build(bot: Bot, mcp: bool | None = None) -> gr.Blocks:
+    """The chat app for ``bot``; with ``mcp`` (default: the ``mcp`` setting), its public API is
+    the ``quote`` tool alone (bot/mcp_tool.py), which ``launch(mcp_server=True)`` serves."""
+    mcp = bot.settings.mcp if mcp is None else mcp
     sources, speakers = filter_choices(bot)
     # Exports pass through Gradio's cache: files older than a day are removed every hour.
     with gr.Blocks(title="quotebot", delete_cache=(3600, 86400)) as demo:
@@ -486,6 +548,9 @@ def build(bot: Bot) -> gr.Blocks:
         chat = gr.ChatInterface(
             functools.partial(converse, bot),
             api_name="chat",
+            # Gradio makes every public endpoint an MCP tool: served as one, the chat is callable
+            # still (as `quotebot ingest` calls its own), but not public.
+            api_visibility="undocumented" if mcp else "public",
             chatbot=gr.Chatbot(
                 sanitize_html=True,
                 latex_delimiters=[],
@@ -536,18 +601,40 @@ def build(bot: Bot) -> gr.Blocks:
                 api_visibility="private",
             )
         header.open_source(
-            _on_link(open_source, bot),
+            _on_link(functools.partial(open_source, demo=demo), bot),
             None,
             [viewer, viewer_bar, sources_bar],
             show_progress_on=viewer,  # on the sidebars, the progress cover would blank the chat
             api_visibility="private",
         ).then(None, js=SCROLL_TO_FOCUS)
         header.remove_source(
-            _on_link(remove_source, bot),
+            _on_link(functools.partial(remove_source, demo=demo), bot),
             None,
             [upload_status, sources_panel, source_filter, speaker_filter],
             api_visibility="private",
         )
+
+        # A mark link's line is written from the chat's state; the page is then told, as JSON,
+        # whether it was recorded and every mark recorded in this tab so far (so that two clicks
+        # answered at once are both shown), and its links say so (static/quotebot.js).
+        def on_mark(asked_now: Asked, kept: Answers, recorded: list[str], evt: gr.EventData) -> Any:
+            key = str(getattr(evt, "src", ""))
+            if why := mark_answer(bot, key, asked_now, kept):
+                gr.Warning(why)
+            else:
+                recorded = [*(recorded or ()), key]
+            return json.dumps({"key": key, "ok": why is None, "marked": recorded}), recorded
+
+        marks_shown = gr.State([])  # the keys of the marks recorded in this tab
+        marked = gr.Textbox(visible=False, elem_id="qb-marked")
+        header.mark_answer(
+            on_mark,
+            [asked, answers, marks_shown],
+            [marked, marks_shown],
+            trigger_mode="multiple",  # a click on another mark while one is recorded counts too
+            show_progress="hidden",
+            api_visibility="private",
+        ).then(None, marked, None, js=SHOW_MARK)
         upload.upload(
             functools.partial(add_transcript, bot),
             upload,
@@ -573,7 +660,7 @@ def build(bot: Bot) -> gr.Blocks:
             return history, history, asked, kept, gr.Textbox(interactive=True)
 
         def link_passage(request: gr.Request) -> Any:
-            return open_link_passage(bot, Link.of(request.query_params))
+            return open_link_passage(bot, Link.of(request.query_params), demo)
 
         demo.load(
             functools.partial(refresh, bot),
@@ -603,14 +690,25 @@ def build(bot: Bot) -> gr.Blocks:
 
         # `quotebot ingest` and `remove` send their work here while this chat holds the store.
         # gr.api reads each endpoint's parameters from the function's annotations.
-        def ingest_files(names: list[str], walked: list[bool], contents: list[str]) -> dict[str, Any]:
-            return receive_ingest(bot.store, names, walked, contents)
+        def ingest_files(
+            names: list[str], walked: list[bool], contents: list[str], places: list[str]
+        ) -> dict[str, Any]:
+            sent = receive_ingest(bot.store, names, walked, contents, places)
+            serve_recordings(demo, bot)
+            return sent
 
         def remove_source_sent(source: str) -> int:
-            return bot.remove(source)
+            removed = bot.remove(source)
+            serve_recordings(demo, bot)
+            return removed
 
         gr.api(ingest_files, api_name=INGEST_API, api_visibility="undocumented")
         gr.api(remove_source_sent, api_name=REMOVE_API, api_visibility="undocumented")
+        if mcp:
+            # The one public endpoint, so the one MCP tool. Not queued: Gradio's MCP server then
+            # calls it in this process, not through an HTTP client of its own (which the login
+            # of QUOTEBOT_AUTH would stop).
+            gr.api(quote_tool(bot), api_name="quote", queue=False)
     # Questions are answered a few at a time: each uses both cores for its model work, and an
     # upload embeds beside them; more at once would only lengthen every answer.
     demo.queue(default_concurrency_limit=CONCURRENT_EVENTS)
@@ -629,12 +727,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def warn_if_exposed(host: str, credentials: tuple[str, str] | None) -> None:
-    """Serving beyond this machine without a login is allowed, but never silently."""
+def warn_if_exposed(host: str, credentials: tuple[str, str] | None, mcp: bool = False) -> None:
+    """Serving beyond this machine without a login is allowed, but never silently; nor is the MCP
+    tool where a login is expected, as Gradio serves it without one."""
     if not _is_loopback(host) and credentials is None:
         logger.warning(
             "Serving on %s without a login: anyone who can reach this address can read and add "
             'transcripts. Set QUOTEBOT_AUTH="user:password" to require one.',
+            host,
+        )
+    if mcp and (credentials is not None or not _is_loopback(host)):
+        logger.warning(
+            "The MCP tool (%s) does not ask for the QUOTEBOT_AUTH login: anyone who can reach %s can "
+            "ask it for quotes. Serve it on 127.0.0.1, or without --mcp.",
+            MCP_PATH,
             host,
         )
 
@@ -656,7 +762,9 @@ def serve(
     bot = bot or Bot(Settings.from_env())
     host = host or bot.settings.host
     credentials = bot.settings.credentials
-    warn_if_exposed(host, credentials)
+    if bot.settings.mcp:
+        check_mcp_installed()
+    warn_if_exposed(host, credentials, mcp=bot.settings.mcp)
     bot.store.hold()
     seed_if_empty(bot)
     demo = build(bot)
@@ -672,7 +780,15 @@ def serve(
         theme=THEME,
         css_paths=[STATIC / "quotebot.css"],
         footer_links=[],
+        mcp_server=bot.settings.mcp,  # never GRADIO_MCP_SERVER: off unless quotebot's setting says so
+        # The stored transcripts' recordings, each file by its path (no folder): Gradio serves them
+        # at gradio_api/file=PATH, for the viewer's player, and no other file of this machine.
+        allowed_paths=served_media(bot.sources()),
     )
+    if bot.settings.mcp and not demo.mcp_server:  # Gradio says why on stdout and serves on without it
+        demo.close()
+        bot.store.release()
+        raise QuotebotError(f"The MCP tool could not be served: {demo.mcp_error or 'see the log'}")
     bot.store.hold(local_url(host, demo.server_port))
     close = demo.close
 

@@ -16,6 +16,7 @@ from bot.core import Bot
 from bot.evaluate import asking, load_cases, metrics_table, run_eval, unfindable
 from bot.export import CSV_COLUMNS, markdown_section, to_csv, to_markdown, write_csv
 from bot.handover import send_ingest, send_remove
+from bot.marks import MARKED, marked_file
 from bot.render import UNATTRIBUTED, answer_text, counted
 from bot.settings import Settings, check_top_k
 from ingest.errors import QuotebotError
@@ -32,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "k", None) is not None:
             check_top_k(args.k, "-k")
         settings = Settings.from_env(
-            store=args.store, chroma_url=args.chroma_url, top_k=getattr(args, "k", None)
+            store=args.store,
+            chroma_url=args.chroma_url,
+            top_k=getattr(args, "k", None),
+            mcp=getattr(args, "mcp", None),
         )
         return int(args.run(Bot(settings), args) or 0)
     except QuotebotError as exc:
@@ -104,7 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_ask, format="text")
 
     p = sub.add_parser("eval", help="measure the answers against a JSONL file of questions with gold spans")
-    p.add_argument("file", type=Path, metavar="FILE.jsonl")
+    p.add_argument(
+        "file",
+        metavar="FILE.jsonl",
+        help=f"the questions; `{MARKED}` (a bare name, no .jsonl) is those marked in the chat, kept "
+        f"in the store's folder as {MARKED}.jsonl (see docs/evaluation.md)",
+    )
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument(
         "--details", action="store_true", help="also list each question with where its gold span ranked"
@@ -122,6 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the chat in the browser")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument(
+        "--mcp",
+        action="store_true",
+        default=None,
+        help="also serve the quote tool to other assistants over MCP, at /gradio_api/mcp/ "
+        "(needs quotebot[mcp]; $QUOTEBOT_MCP; see docs/mcp.md)",
+    )
     p.set_defaults(run=_serve)
     return parser
 
@@ -222,6 +238,7 @@ def _request(line: str) -> tuple[str, list[str], int | None]:
 
 
 def _eval(bot: Bot, args: argparse.Namespace) -> int:
+    args.file = _eval_file(bot, args.file)
     cases = load_cases(args.file)
     if bot.store.count() == 0:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
@@ -254,6 +271,26 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
             mark = " highlighted" if o.highlighted else ""
             print(f"{o.case.line:>4} {o.case.kind:<12} {got:<8} {where:<10}{mark:<12} {o.case.question}")
     return 0
+
+
+def _eval_file(bot: Bot, given: str) -> Path:
+    """The eval file ``given`` names: a path as given, or for a bare name that is no file here
+    (``marked``, not ``./marked`` nor ``marked.jsonl``), that name's .jsonl in the store's folder,
+    where the chat keeps its marks."""
+    if not given or any(sep in given for sep in ("/", os.sep)) or Path(given).suffix or Path(given).exists():
+        return Path(given)
+    path = marked_file(bot.store, given)
+    if not path.exists():
+        raise QuotebotError(
+            f"No file {given} here, and no {path.name} in the store's folder ({path.parent})"
+            + (
+                ": no question has been marked in the chat yet. Mark one with “This one answers” or "
+                "“None of these” under an answer."
+                if given == MARKED
+                else "."
+            )
+        )
+    return path
 
 
 def _sources(bot: Bot, args: argparse.Namespace) -> int:

@@ -42,6 +42,8 @@ class Settings:
     """Address the chat listens on; anything but the loopback serves it to the network."""
     port: int = 7860
     """Port the chat listens on."""
+    mcp: bool = False
+    """Whether the chat also serves `quote`, a tool for other assistants, over MCP (docs/mcp.md)."""
     auth: str | None = field(default=None, repr=False)
     """"user:password" the browser must give (basic login); set it when serving beyond 127.0.0.1."""
 

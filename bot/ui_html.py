@@ -4,8 +4,10 @@ Every string that comes from a transcript (quote, question, title, speaker, file
 through :func:`esc` before it reaches the page. The chat sanitises what it shows as well; the
 source viewer does not, so escaping here is what keeps a transcript's ``<script>`` inert.
 Links carry a passage id in their ``href`` (``#src=…`` opens the viewer, ``#copy=…`` copies the
-quote, ``#link=…`` copies the app's address that opens the viewer on it, ``?passage=ID``); the
-page's one click handler reads them (see ``static/quotebot.js``).
+quote, ``#link=…`` copies the app's address that opens the viewer on it, ``?passage=ID``;
+``#mark=…`` records which quote answers, see ``bot/marks.py``; ``#play=…`` opens the viewer
+playing the passage's recording); the page's one click handler reads them (see
+``static/quotebot.js``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
 from bot.answer import Answer, Quote
 from bot.context import Context
+from bot.marks import MARK_KEY
 from bot.render import (
     UNATTRIBUTED,
     asked_text,
@@ -28,6 +32,7 @@ from bot.render import (
     readings,
 )
 from ingest import Passage
+from ingest.media import PLAYABLE, media_kind, seconds
 from vectorstore import IngestReport, SourceInfo
 
 TITLE_CHARS = 90
@@ -74,12 +79,12 @@ def _relevance_html(score: float, min_score: float) -> str:
     )
 
 
-def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = False) -> str:
+def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = False, mark: str = "") -> str:
     """One quote: the question it answers, the quote, its citation, relevance, and links that copy
     the quote and a link to it.
 
     ``asked_before``: the previous card quotes an answer to the same question, so the question
-    is shown on one line.
+    is shown on one line. ``mark``: the key of its "This one answers" link (bot/marks.py), if any.
     """
     p = quote.passage
     weak = quote.score < min_score
@@ -99,9 +104,11 @@ def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = F
         f'<span class="qb-rank">{rank}</span>'
         f'<span class="qb-cite-text" title="{esc(citation_line(quote))}">'
         f"{esc(citation_line(quote, TITLE_CHARS))}</span></a>"
+        f"{_play_link(p)}"
         f"{_original_link(p.url)}"
         f"{_relevance_html(quote.score, min_score)}"
         f'<span class="qb-actions">'
+        f"{_mark_link(mark, 'This one answers', MARK_ONE_TITLE)}"
         f'<a class="qb-copy" href="#copy={p.id}" title="Copy the quote and its citation">Copy</a>'
         f'<a class="qb-link" href="#link={p.id}" '
         f'title="Copy a link that opens this passage in its context">Link</a>'
@@ -109,10 +116,12 @@ def quote_card(quote: Quote, rank: int, min_score: float, asked_before: bool = F
     )
 
 
-def answer_html(answer: Answer, min_score: float, only: Sequence[str] = ()) -> str:
+def answer_html(answer: Answer, min_score: float, only: Sequence[str] = (), marks: Sequence[str] = ()) -> str:
     """The chat message for ``answer``: one card per quote, or the closest passages marked as weak.
 
-    ``only``: the transcripts and speakers the filters kept the answer to, if any.
+    ``only``: the transcripts and speakers the filters kept the answer to, if any. ``marks``: the
+    keys of its mark links (bot/marks.py ``mark_keys``): "None of these" first, then one per
+    quote; without them the answer has no mark links.
     """
     scope = f'<p class="qb-scope">Only from {esc(", ".join(only))}</p>' if only else ""
     if not answer.quotes:
@@ -130,10 +139,36 @@ def answer_html(answer: Answer, min_score: float, only: Sequence[str] = ()) -> s
             "<span>The closest passages are below, marked as low confidence.</span></div>"
         )
     cards = "".join(
-        quote_card(q, rank, min_score, asked_before=rank > 1 and _same_question(q, answer.quotes[rank - 2]))
+        quote_card(
+            q,
+            rank,
+            min_score,
+            asked_before=rank > 1 and _same_question(q, answer.quotes[rank - 2]),
+            mark=marks[rank] if rank < len(marks) else "",
+        )
         for rank, q in enumerate(answer.quotes, 1)
     )
-    return f'<div class="qb-answer">{head}{cards}</div>'
+    none = _mark_link(marks[0], "None of these", MARK_NONE_TITLE, " qb-mark-none") if marks else ""
+    foot = f'<div class="qb-marks">{none}</div>' if none else ""
+    return f'<div class="qb-answer">{head}{cards}{foot}</div>'
+
+
+MARK_ONE_TITLE = (
+    "Record this quote as the one that answers the question: a line in marked.jsonl beside the "
+    "store, which “quotebot eval marked” measures"
+)
+MARK_NONE_TITLE = (
+    "Record that no quote here answers the question: a line in marked.jsonl beside the store, which "
+    "“quotebot eval marked” measures"
+)
+
+
+def _mark_link(key: str, label: str, title: str, kind: str = "") -> str:
+    """A mark link (bot/marks.py): the page's script sends its key to the chat, which appends the
+    line; nothing for an empty or malformed key."""
+    if not MARK_KEY.fullmatch(key or ""):
+        return ""
+    return f'<a class="qb-mark{kind}" href="#mark={key}" title="{esc(title)}">{esc(label)}</a>'
 
 
 def _same_question(a: Quote, b: Quote) -> bool:
@@ -164,6 +199,44 @@ def _original_link(url: str | None) -> str:
     )
 
 
+def _play_link(p: Passage) -> str:
+    """The "▶ at 00:01:05" link: opens the viewer playing the passage's recording from its time;
+    nothing for a passage without a time, or without a recording a browser plays."""
+    if not p.media or seconds(p.time) is None or Path(p.media).suffix.lower() not in PLAYABLE:
+        return ""
+    return (
+        f'<a class="qb-play" href="#play={p.id}" title="Play the recording from {esc(p.time)}">'
+        f"▶ at {esc(p.time)}</a>"
+    )
+
+
+def media_url(path: str) -> str:
+    """Gradio's file route for a recording it serves (``allowed_paths``: bot/chat.py), relative to
+    the page: the player's source, never a link the page shows."""
+    return "gradio_api/file=" + url_quote(path, safe="/")
+
+
+def _media_html(ctx: Context) -> str:
+    """The recording of the viewer's passage: a player cued to its time (the page's script seeks
+    when it has loaded, and plays when its card's ▶ was clicked), or why there is none."""
+    p = ctx.passage
+    if not p.media:
+        return ""
+    name = Path(p.media).name
+    if ctx.media_problem:
+        return f'<p class="qb-v-media qb-v-media-off" role="note">{esc(ctx.media_problem)}</p>'
+    start = seconds(p.time)
+    tag = "video" if media_kind(p.media) == "video" else "audio"
+    cue = f' data-start="{start:g}"' if start is not None else ""
+    at = f" from {esc(p.time)}" if start is not None else ""
+    return (
+        f'<div class="qb-v-media"><{tag} class="qb-player" controls preload="metadata" '
+        f'src="{html.escape(media_url(p.media), quote=True)}" data-passage="{p.id}"{cue} '
+        f'aria-label="The recording{at}"></{tag}>'
+        f'<span class="qb-v-media-note">Recording: {esc(name)}{at}</span></div>'
+    )
+
+
 def _meta_line(p: Passage) -> str:
     parts = [p.speaker or UNATTRIBUTED, p.date or "undated"]
     if p.turn:
@@ -185,7 +258,7 @@ def context_html(ctx: Context) -> str:
         '<article class="qb-viewer">',
         f'<header><div class="qb-v-title">{esc(p.title)}</div>',
         f'<div class="qb-v-meta">{_meta_line(p)}<span class="qb-v-file">{esc(p.source)}</span></div>',
-        f"{original}</header>",
+        f"{original}{_media_html(ctx)}</header>",
     ]
     if p.question:
         label = f"Question {p.turn}" if p.turn else "Question"

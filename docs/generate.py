@@ -59,6 +59,10 @@ stores them and the passages.
   would, and searchable at once. Only its file name is kept; the browser never sees a path.
   Each transcript's card in the sources panel has a Remove link, which asks to confirm and then
   does what `quotebot remove` does.
+- **This one answers** and **None of these** under the chat's answers append lines to
+  `marked.jsonl` in the store's folder (for a Chroma server, in this machine's cache folder for
+  it, beside its saved indexes): your own eval set, which `quotebot eval marked` measures (see
+  [evaluation.md](evaluation.md)).
 """
 
 

@@ -5,6 +5,7 @@ Screenshots of the main states go to test-artifacts/screenshots/ (look at them).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -369,6 +370,42 @@ def test_a_card_s_link_copies_an_address_that_opens_its_passage(page, visit, ser
     assert collapse(focus.inner_text()) == quoted
 
 
+def test_marking_the_quote_that_answers_appends_a_line_to_the_store_s_eval_file(page, server):
+    _, bot = server
+    marked = bot.store.path / "marked.jsonl"
+    before = marked.read_text(encoding="utf-8").splitlines() if marked.exists() else []
+    first = ask(page, SANCTIONS).locator(".qb-card").first
+    gold = collapse(first.locator("mark.qb-hl").first.inner_text())
+    mark = first.locator("a.qb-mark")
+    assert mark.inner_text() == "This one answers"
+    mark.click()
+    sync_api.expect(mark).to_have_text("Marked as the answer")  # its ✓ is the style's
+    assert "qb-marked" in mark.get_attribute("class")
+    assert mark.get_attribute("aria-disabled") == "true"
+    mark.click(force=True)  # a second click records nothing more
+    page.wait_for_timeout(500)
+    lines = marked.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines[len(before) :]] == [
+        {"kind": "answer", "question": SANCTIONS, "history": [], "gold": gold, "source": BUNDLED.name}
+    ]
+    shot(page, "16-quote-marked")
+
+    # None of these: the question, with the one before it as its history.
+    bees = "What do bees make honey from?"
+    answer = ask(page, bees)
+    none = answer.locator("a.qb-mark-none")
+    assert none.count() == 1 and none.inner_text() == "None of these"
+    none.click()
+    sync_api.expect(none).to_have_text("Marked: none of these answers")
+    lines = marked.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[-1]) == {"kind": "unanswerable", "question": bees, "history": [SANCTIONS]}
+    assert len(lines) == len(before) + 2
+    # Still marked, with the next answer shown (`mark` would now find the last answer's first).
+    still = page.locator("#qb-chat .qb-answer").first.locator(".qb-card").first.locator("a.qb-mark")
+    assert still.inner_text() == "Marked as the answer"
+    shot(page, "17-none-marked")
+
+
 def test_the_conversation_is_exported_as_a_file_to_download(page):
     today = date.today().isoformat()
     status = page.locator("#qb-export-status")
@@ -530,3 +567,81 @@ def test_many_transcripts_leave_the_filters_and_upload_in_reach(page, server, tm
     button = page.locator("#qb-upload").bounding_box()
     assert button is not None and button["y"] + button["height"] <= LAPTOP["height"]
     shot(page, "10-many-sources")
+
+
+@pytest.fixture(scope="module")
+def recorded_server(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
+    """The app over a store holding a subtitle file with its recording beside it (a WAV file of a
+    few seconds' tone, made here with Python's wave module), and one whose recording a browser
+    does not play, ingested before the chat starts."""
+    from test_media import VTT, write_wav
+
+    folder = tmp_path_factory.mktemp("recorded")
+    (folder / "shed.vtt").write_text(VTT, encoding="utf-8")
+    write_wav(folder / "shed.wav", 6.0)
+    (folder / "yard.vtt").write_text(
+        VTT.replace("keep in the shed by the river", "grow in the yard").replace(
+            "keep three wooden rowing boats and a box of brass oarlocks in the shed",
+            "grow runner beans and rhubarb along the south wall of the yard",
+        ),
+        encoding="utf-8",
+    )
+    (folder / "yard.mkv").write_bytes(b"\x1aE\xdf\xa3")
+    bot = Bot(Settings(store=tmp_path_factory.mktemp("recorded-store") / "store"), embedder=embedder)
+    assert sorted(bot.ingest([folder]).added) == ["shed.vtt", "yard.vtt"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = chat.serve(bot, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", folder
+    demo.close()
+
+
+def test_a_quote_s_play_button_plays_the_recording_from_its_time(recorded_server, browser):
+    url, folder = recorded_server
+    outside: list[str] = []
+    context, page = _open(browser, url, LAPTOP, outside)
+    try:
+        card = ask(page, "What is kept in the shed by the river?").locator(".qb-card").first
+        assert "rowing boats" in card.locator(".qb-quote").inner_text()
+        play = card.locator("a.qb-play")
+        assert play.inner_text() == "▶ at 00:00:02"
+        play.click()
+        player = page.locator("#qb-viewer audio.qb-player")
+        player.wait_for()
+        settle(page)
+        # Cued to the quote's time once the recording's length is known (and playing, where the
+        # browser lets it: it may not, and then the controls are there).
+        page.wait_for_function(
+            "() => { const p = document.querySelector('#qb-viewer .qb-player');"
+            " return p && p.readyState >= 1 && p.dataset.cued && Math.abs(p.currentTime - 2) < 0.5; }"
+        )
+        shot(page, "21-recording-viewer")
+        source = player.evaluate("p => p.currentSrc")
+        assert source.startswith(url + "gradio_api/file=")
+        served = page.request.get(source)
+        assert served.status == 200 and served.headers["content-type"].startswith("audio/")
+        assert served.body()[:4] == b"RIFF"
+        # The recording only: the transcript beside it, or any other file, is not served.
+        for path in (folder / "shed.vtt", ROOT / "pyproject.toml"):
+            assert page.request.get(url + "gradio_api/file=" + str(path)).status == 403
+        shown = page.locator("body").inner_text()
+        assert str(folder) not in shown and "shed.wav" in shown  # its name, never its path
+        page.keyboard.press("Escape")  # the viewer closes, and the recording stops
+        page.locator("#qb-right.open").wait_for(state="detached")
+        assert player.evaluate("p => p.paused")
+        # A recording a browser does not play: no ▶, and the viewer says why rather than show a player.
+        card = ask(page, "What grows in the yard?").locator(".qb-card").first
+        assert "runner beans" in card.locator(".qb-quote").inner_text()
+        assert card.locator("a.qb-play").count() == 0
+        card.locator("a.qb-src").click()
+        note = page.locator("#qb-viewer .qb-v-media-off")
+        note.wait_for()
+        settle(page)
+        assert note.inner_text().startswith("The recording yard.mkv is not played here")
+        assert page.locator("#qb-viewer .qb-player").count() == 0
+        shot(page, "22-recording-not-played")
+        assert page.request.get(url + "gradio_api/file=" + str(folder / "yard.mkv")).status == 403
+    finally:
+        context.close()
+    assert outside == [], f"the page tried to reach {outside}"

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+
 from ingest.words import tokenize
 
 _LEADS = ("and ", "but ", "so ", "also ", "then ", "what about ", "how about ", "what else")

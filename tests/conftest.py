@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
 import shutil
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -24,6 +26,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from bot import Bot, Settings, cli  # noqa: E402
 from bot.bundled import bundled_corpus  # noqa: E402
+from ingest import Passage  # noqa: E402
 from vectorstore import Embedder  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
@@ -129,6 +132,39 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(bot: Bot) -> Iterator[tuple[str, Any]]:
+    """The chat for ``bot`` as `quotebot serve` runs it, on a free loopback port: its address
+    and the running app, closed afterwards."""
+    from bot import chat  # gradio, imported only by the tests that serve
+
+    port = free_port()
+    demo = chat.serve(bot, port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/", demo
+    finally:
+        demo.close()
+
+
+def passage(pid: str = "a" * 24, text: str = "First sentence. Second one here.", **fields: Any) -> Passage:
+    """A passage made by hand, its fields defaulted (the offsets from ``text``)."""
+    values: dict[str, Any] = dict(
+        id=pid,
+        text=text,
+        source="talk.txt",
+        title="A talk",
+        date="2024-01-02",
+        url=None,
+        speaker="Jane Doe",
+        question="What is it?",
+        turn=2,
+        paragraph=1,
+        char_start=0,
+        char_end=len(text),
+    )
+    return Passage(**{**values, **fields})
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus, urlsplit
 import gradio as gr
 import httpx
 import pytest
-from conftest import BUNDLED, collapse, free_port
+from conftest import BUNDLED, collapse, serving
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 from starlette.datastructures import QueryParams
@@ -29,10 +29,8 @@ from ingest.read import MAX_FILE_BYTES
 @pytest.fixture
 def running_app(make_bot):
     bot = make_bot()
-    port = free_port()
-    demo = chat.serve(bot, port=port, block=False)
-    yield bot, f"http://127.0.0.1:{port}/"
-    demo.close()
+    with serving(bot) as (url, _):
+        yield bot, url
 
 
 @pytest.mark.slow  # starts the chat's server
@@ -98,17 +96,12 @@ def test_app_listens_on_loopback_only_and_limits_uploads(running_app):
 @pytest.mark.slow  # starts the chat's server
 def test_login_is_required_when_settings_ask_for_one(make_bot):
     bot = make_bot(auth="reader:s3cret")
-    port = free_port()
-    demo = chat.serve(bot, port=port, block=False)
-    try:
-        url = f"http://127.0.0.1:{port}/"
+    with serving(bot) as (url, _):
         with pytest.raises(AuthenticationError):
             Client(url, verbose=False, token=False, analytics_enabled=False)
         client = Client(url, verbose=False, token=False, analytics_enabled=False, auth=("reader", "s3cret"))
         assert "qb-card" in client.predict("sanctions", 1, api_name="/chat")
         client.close()
-    finally:
-        demo.close()
 
 
 def test_auth_setting_is_checked_and_hidden():
@@ -158,10 +151,8 @@ def test_a_question_about_someone_who_does_not_speak_in_the_chosen_transcripts_i
     roe, doe = roe_and_doe
     bot = make_bot()
     bot.ingest([roe, doe])
-    port = free_port()
-    demo = chat.serve(bot, port=port, block=False)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False, token=False, analytics_enabled=False)
+    with serving(bot) as (url, _):
+        client = Client(url, verbose=False, token=False, analytics_enabled=False)
         question = "Why did Roe sell her tractors?"
         reply = client.predict(question, 3, [doe.name], [], api_name="/chat")
         assert "qb-card" in reply and "qb-error" not in reply and "qb-lowconf" not in reply
@@ -170,8 +161,6 @@ def test_a_question_about_someone_who_does_not_speak_in_the_chosen_transcripts_i
         reply = client.predict(question, 3, [doe.name], ["Jane Roe"], api_name="/chat")
         assert "No speaker named" in reply and f"in {doe.name}" in reply and "qb-card" not in reply
         client.close()
-    finally:
-        demo.close()
 
 
 @pytest.mark.slow  # starts the chat's server

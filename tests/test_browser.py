@@ -9,14 +9,13 @@ import json
 import os
 import re
 import shutil
-import socket
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from conftest import BUNDLED, FIXTURES, ROOT, collapse
+from conftest import BUNDLED, FIXTURES, ROOT, collapse, serving
 
 from bot import Bot, Settings, chat
 from bot.export import NOTHING_TO_EXPORT
@@ -42,12 +41,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 def server(tmp_path_factory, embedder) -> Iterator[tuple[str, Bot]]:
     """The app as `quotebot serve` runs it, on a free loopback port, over a fresh store."""
     bot = Bot(Settings(store=tmp_path_factory.mktemp("browser") / "store"), embedder=embedder)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = chat.serve(bot, port=port, block=False)
-    yield f"http://127.0.0.1:{port}/", bot
-    demo.close()
+    with serving(bot) as (url, _):
+        yield url, bot
 
 
 @pytest.fixture(scope="module")
@@ -589,12 +584,8 @@ def recorded_server(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
     (folder / "yard.mkv").write_bytes(b"\x1aE\xdf\xa3")
     bot = Bot(Settings(store=tmp_path_factory.mktemp("recorded-store") / "store"), embedder=embedder)
     assert sorted(bot.ingest([folder]).added) == ["shed.vtt", "yard.vtt"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = chat.serve(bot, port=port, block=False)
-    yield f"http://127.0.0.1:{port}/", folder
-    demo.close()
+    with serving(bot) as (url, _):
+        yield url, folder
 
 
 def test_a_quote_s_play_button_plays_the_recording_from_its_time(recorded_server, browser):

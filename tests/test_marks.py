@@ -7,39 +7,23 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLED, collapse
+from conftest import BUNDLED, collapse, passage
 
 from bot import chat, marks
 from bot.answer import Answer, Quote
 from bot.evaluate import load_cases
 from bot.ui_html import answer_html
-from ingest import Passage
 from vectorstore import Store
 
 SANCTIONS = "What does Lavrov think about sanctions?"
 PAYLOAD = '<script>window.__xss = 1</script> "quoted" & [a](javascript:x())'
 
 
-def _passage(pid: str, text: str, source: str = "talk.txt") -> Passage:
-    return Passage(
-        id=pid,
-        text=text,
-        source=source,
-        title="A talk",
-        date="2024-01-02",
-        url=None,
-        speaker="Jane Doe",
-        question="What is it?",
-        turn=2,
-        paragraph=1,
-        char_start=0,
-        char_end=len(text),
-    )
-
-
 def _answer(question: str = "What do you grow?") -> Answer:
-    first = _passage("a" * 24, "We grow barley.   We rotate it\nwith clover every third year.", "roe.txt")
-    second = _passage("b" * 24, "Not much. [tail]", "doe.txt")
+    first = passage(
+        "a" * 24, "We grow barley.   We rotate it\nwith clover every third year.", source="roe.txt"
+    )
+    second = passage("b" * 24, "Not much. [tail]", source="doe.txt")
     return Answer(
         question,
         True,
@@ -136,7 +120,7 @@ def test_each_quote_card_offers_this_one_answers_and_the_answer_none_of_these():
 
 def test_a_mark_link_escapes_what_the_transcript_says():
     text = PAYLOAD + " Sentence two."
-    p = _passage("c" * 24, text)
+    p = passage("c" * 24, text)
     answer = Answer(PAYLOAD, True, (Quote(p, 0.9, (PAYLOAD,), text),))
     html = answer_html(answer, 0.5, marks=marks.mark_keys(0, answer, [PAYLOAD]))
     assert "<script>" not in html and "&lt;script&gt;" in html

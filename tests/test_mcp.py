@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from conftest import BUNDLED, collapse, free_port
+from conftest import BUNDLED, collapse, free_port, serving
 from gradio_client import Client
 
 from bot import Settings, chat, mcp_tool
@@ -95,10 +95,8 @@ async def _mcp(url: str, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[
 def mcp_app(make_bot):
     pytest.importorskip("mcp")
     bot = make_bot(mcp=True)
-    port = free_port()
-    demo = chat.serve(bot, port=port, block=False)
-    yield bot, f"http://127.0.0.1:{port}/"
-    demo.close()
+    with serving(bot) as (url, _):
+        yield bot, url
 
 
 @pytest.mark.slow  # starts the chat's server
@@ -140,14 +138,10 @@ def test_served_with_mcp_the_only_tool_is_quote_and_it_quotes_verbatim(mcp_app):
 def test_without_mcp_there_is_no_mcp_route(make_bot, monkeypatch):
     monkeypatch.setenv("GRADIO_MCP_SERVER", "true")  # Gradio's own switch does not turn it on
     bot = make_bot()
-    port = free_port()
-    demo = chat.serve(bot, port=port, block=False)
-    try:
-        url = f"http://127.0.0.1:{port}/gradio_api/mcp/"
+    with serving(bot) as (served, demo):
+        url = served + "gradio_api/mcp/"
         assert httpx.get(url).status_code == 404
         assert httpx.get(url, headers={"Accept": "text/event-stream"}).status_code == 404
         assert httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).status_code == 404
         assert httpx.get(url + "sse", timeout=5).status_code == 404
         assert demo.mcp_server is False
-    finally:
-        demo.close()

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import passage, serving
 
 from bot import chat
 from bot.answer import Answer, Quote
@@ -61,25 +61,10 @@ def markdown(folder: Path, media: str, name: str = "talk.md") -> Path:
     return path
 
 
-def passage(**kw) -> Passage:
-    text = "Three wooden rowing boats."
-    values = dict(
-        id="b" * 24,
-        text=text,
-        source="talk.vtt",
-        title="A talk",
-        date=None,
-        url=None,
-        speaker="Ada Byrne",
-        question="What is in the shed?",
-        turn=1,
-        paragraph=1,
-        char_start=0,
-        char_end=len(text),
-        time="00:00:02",
-    )
-    values.update(kw)
-    return Passage(**values)  # type: ignore[arg-type]
+def recorded(**fields) -> Passage:
+    """A timed passage of a subtitle transcript."""
+    values = dict(source="talk.vtt", date=None, speaker="Ada Byrne", question="What is in the shed?", turn=1)
+    return passage("b" * 24, "Three wooden rowing boats.", **{**values, "time": "00:00:02", **fields})
 
 
 # -- finding it ------------------------------------------------------------------------------
@@ -168,12 +153,12 @@ def test_the_pipeline_records_the_recording_and_warns_of_one_it_cannot_use(tmp_p
 
 
 def test_the_store_keeps_a_passage_s_recording():
-    p = passage(media="/talks/talk.wav")
+    p = recorded(media="/talks/talk.wav")
     meta = to_metadata(p, "hash", 1)
     assert meta["media"] == "/talks/talk.wav"
     assert to_passage(p.id, p.text, meta) == p
-    assert "media" not in to_metadata(passage(), "hash", 1)
-    assert to_passage(p.id, p.text, to_metadata(passage(), "hash", 1)).media is None
+    assert "media" not in to_metadata(recorded(), "hash", 1)
+    assert to_passage(p.id, p.text, to_metadata(recorded(), "hash", 1)).media is None
     # A saved index holds passages as tuples, the field last: older shapes still construct.
     assert Passage(*dataclasses.astuple(p)) == p
     assert Passage(*dataclasses.astuple(p)[:-1]).media is None
@@ -218,18 +203,18 @@ def test_only_a_recording_a_browser_plays_and_of_a_bounded_size_is_played(tmp_pa
 
 
 def test_a_card_with_a_time_and_a_recording_has_a_play_button():
-    timed = passage(media="/talks/talk.wav")
+    timed = recorded(media="/talks/talk.wav")
     html = answer_html(Answer("q", True, (Quote(timed, 0.9, (), timed.text),)), 0.5)
     assert f'href="#play={timed.id}"' in html and "▶ at 00:00:02" in html
     assert "/talks" not in html  # no path in the chat
-    for untimed in (passage(media="/talks/talk.wav", time=None), passage(), passage(media="/t/talk.mkv")):
+    for untimed in (recorded(media="/talks/talk.wav", time=None), recorded(), recorded(media="/t/talk.mkv")):
         html = answer_html(Answer("q", True, (Quote(untimed, 0.9, (), untimed.text),)), 0.5)
         assert "#play=" not in html
 
 
 def test_the_viewer_plays_the_recording_from_the_passage_s_time(tmp_path):
     wav = write_wav(tmp_path / "my talk#1.wav", 0.1)
-    p = passage(media=str(wav), time="00:01:05")
+    p = recorded(media=str(wav), time="00:01:05")
     html = context_html(context_of(p, [p]))
     assert '<audio class="qb-player"' in html and 'data-start="65"' in html
     assert f'data-passage="{p.id}"' in html
@@ -238,17 +223,17 @@ def test_the_viewer_plays_the_recording_from_the_passage_s_time(tmp_path):
     assert "Recording: my talk#1.wav from 00:01:05" in html
     video = tmp_path / "talk.webm"
     video.write_bytes(b"x")
-    p = passage(media=str(video), time=None)
+    p = recorded(media=str(video), time=None)
     html = context_html(context_of(p, [p]))
     assert '<video class="qb-player"' in html and "data-start" not in html
     # One it cannot play: the viewer says why, and shows no player.
     mkv = tmp_path / "talk.mkv"
     mkv.write_bytes(b"x")
-    p = passage(media=str(mkv))
+    p = recorded(media=str(mkv))
     html = context_html(context_of(p, [p]))
     assert "qb-player" not in html and "gradio_api" not in html
     assert "The recording talk.mkv is not played here" in html
-    assert "qb-player" not in context_html(context_of(passage(), [passage()]))
+    assert "qb-player" not in context_html(context_of(recorded(), [recorded()]))
 
 
 def test_the_chat_serves_the_stored_recordings_a_browser_plays_and_nothing_else(tmp_path):
@@ -266,14 +251,14 @@ def test_the_chat_serves_the_stored_recordings_a_browser_plays_and_nothing_else(
 
 def test_opening_a_passage_serves_its_recording(tmp_path):
     wav = write_wav(tmp_path / "talk.wav", 0.1)
-    p = passage(media=str(wav))
+    p = recorded(media=str(wav))
     demo = SimpleNamespace(allowed_paths=[])
     bot = SimpleNamespace(context=lambda pid: context_of(p, [p]) if pid == p.id else None)
     html, _, _ = chat.open_source(bot, p.id, demo)  # type: ignore[arg-type]
     assert "qb-player" in html and demo.allowed_paths == [str(wav)]
     chat.open_source(bot, p.id, demo)  # type: ignore[arg-type]
     assert demo.allowed_paths == [str(wav)]
-    unplayable = passage(media=str(tmp_path / "gone.mp3"))
+    unplayable = recorded(media=str(tmp_path / "gone.mp3"))
     bot = SimpleNamespace(context=lambda pid: context_of(unplayable, [unplayable]))
     chat.open_source(bot, unplayable.id, demo)  # type: ignore[arg-type]
     assert demo.allowed_paths == [str(wav)]
@@ -324,10 +309,7 @@ def test_an_ingest_sent_to_the_chat_keeps_its_recording_and_the_chat_serves_it(m
     (folder / "talk.vtt").write_text(VTT, encoding="utf-8")
     wav = write_wav(folder / "talk.wav", 0.1)
     bot = make_bot()
-    port = free_port()
-    demo = chat.serve(bot, port=port, block=False)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with serving(bot) as (url, demo):
         assert str(wav) not in demo.allowed_paths
         report, _ = send_ingest(url, [folder], None)  # what `quotebot ingest` does while a chat runs
         assert report.added == ["talk.vtt"] and report.skipped == [(str(wav), RECORDING)]
@@ -339,5 +321,3 @@ def test_an_ingest_sent_to_the_chat_keeps_its_recording_and_the_chat_serves_it(m
         send_remove(url, "talk.vtt", None)
         assert str(wav) not in demo.allowed_paths
         assert httpx.get(url + media_url(str(wav))).status_code == 403
-    finally:
-        demo.close()

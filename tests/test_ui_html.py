@@ -4,7 +4,7 @@ import re
 import shutil
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, passage
 
 from bot.answer import Answer, Quote
 from bot.context import context_of
@@ -25,25 +25,6 @@ from ingest.pipeline import check_upload, safe_name, stage_upload
 from vectorstore import IngestReport, SourceInfo
 
 PAYLOAD = 'never run <script>window.__xss = 1</script> or <img src=x onerror="x()"> or [a](javascript:x())'
-
-
-def passage(pid: str = "a" * 24, text: str = "First sentence. Second one here.", **kw) -> Passage:
-    values = dict(
-        id=pid,
-        text=text,
-        source="talk.txt",
-        title="A talk",
-        date="2024-01-02",
-        url=None,
-        speaker="Jane Doe",
-        question="What is it?",
-        turn=2,
-        paragraph=1,
-        char_start=0,
-        char_end=len(text),
-    )
-    values.update(kw)
-    return Passage(**values)  # type: ignore[arg-type]
 
 
 def quote(p: Passage, score: float = 0.8, highlight: tuple[str, ...] = ()) -> Quote:

@@ -183,13 +183,13 @@ class DerivedIndex:
             with np.load(folder / "tokens.npz", allow_pickle=False) as data:
                 tokens = _Tokens(np.array(words["vocab"], dtype=object), data["indptr"], data["ids"])
             bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if passages else bm25s.BM25()
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            surnames = {k: set(v) for k, v in words["surnames"].items()}
+            counts = (Counter(words["counts"]), Counter(words["forms"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             logger.warning(
                 "rebuilding the derived index: the saved one in %s cannot be read (%s)", folder, exc
             )
             return None
-        surnames = {k: set(v) for k, v in words["surnames"].items()}
-        counts = (Counter(words["counts"]), Counter(words["forms"]))
         return cls(key, passages, embedder, cache, tokens, bm25, surnames, counts)
 
     def paragraph_goes_on(self, passage: Passage) -> tuple[bool, bool]:

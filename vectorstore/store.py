@@ -166,7 +166,7 @@ class Store:
         self._client = client
         meta = collection.metadata or {}
         if _GENERATION not in meta:  # a store written before generations were recorded
-            collection.modify(metadata={**meta, _GENERATION: uuid.uuid4().hex})
+            _new_generation(collection)
         if (
             meta.get("embedding_model") != self.embedder.name
             or meta.get("embedding_dim") != self.embedder.dimension
@@ -271,8 +271,7 @@ class Store:
 
     def _changed(self) -> None:
         """Record that the passages changed: a new generation, which every reader notices."""
-        meta = dict(self.collection.metadata or {})
-        self.collection.modify(metadata={**meta, _GENERATION: uuid.uuid4().hex})
+        _new_generation(self.collection)
 
     @property
     def cache_folder(self) -> Path:
@@ -516,8 +515,9 @@ class Store:
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
             new = list(dict.fromkeys(p.text for p, _, _ in batch if p.text not in vectors))
-            for start in range(0, len(new), _BATCH if self._held is None else _SHARED_BATCH):
-                chunk = new[start : start + (_BATCH if self._held is None else _SHARED_BATCH)]
+            step = _BATCH if self._held is None else _SHARED_BATCH
+            for start in range(0, len(new), step):
+                chunk = new[start : start + step]
                 self._give_way()
                 vectors.update(zip(chunk, self._background.embed(chunk), strict=True))
             self.collection.upsert(
@@ -589,6 +589,11 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
         last_paragraph=int(meta["last_paragraph"]) if "last_paragraph" in meta else None,
         media=meta.get("media"),
     )
+
+
+def _new_generation(collection: Any) -> None:
+    """Give ``collection`` a new generation in its metadata, keeping the rest of it."""
+    collection.modify(metadata={**(collection.metadata or {}), _GENERATION: uuid.uuid4().hex})
 
 
 def _groups(todo: list[tuple[Parsed, str, bool]]) -> Iterator[list[tuple[Parsed, str, bool]]]:

@@ -1,13 +1,16 @@
 """Load on the chat: how fast and how reliably the served app answers many browsers at once,
 alone and while a writer adds transcripts to the same store.
 
-N clients (threads, each with its own ``gradio_client.Client``: a session, like a browser tab)
-ask questions drawn from tests/eval/dev.jsonl through the chat endpoint (``/chat``) in a loop,
-for ``--seconds`` or ``--max-requests`` in all, whichever comes first. Each call's latency
-(submit to answer, queueing in the server included) and outcome are recorded: quoted, nothing
-matches, an *error answer* (the app's ``<p class="qb-error">`` message, bot/ui_html.py
-``error_html``) or an *exception* (the call failed or passed ``--timeout``). A client asks up to
-``--turns`` questions in one conversation, then starts a new one.
+N clients (each a session, like a browser tab; all on one asyncio loop, so that the measuring
+takes little of the CPU it measures: 20 ``gradio_client.Client`` threads took more than the
+server did) ask questions drawn from the bundled transcript's dev, tuning, paraphrase and
+holdout sets (150 questions; never the blind ones) through the chat endpoint (``/chat``) in a
+loop, for ``--seconds`` or ``--max-requests`` in all, whichever comes first. Each call's latency
+(from joining the queue to the answer) and outcome are recorded: quoted, nothing matches, an
+*error answer* (the app's ``<p class="qb-error">`` message, bot/ui_html.py ``error_html``) or an
+*exception* (the call failed or passed ``--timeout``). A client asks up to
+``--turns`` questions in one conversation, then starts a new one. Clients ask back to back
+unless ``--think`` gives them a pause after each answer, as a person reading it takes.
 
 Optional writers, started ``--warmup`` seconds after the clients:
 
@@ -59,6 +62,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 import argparse
+import asyncio
 import contextlib
 import json
 import math
@@ -83,7 +87,7 @@ import httpx
 from gradio_client import Client, handle_file
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT / "tests" / "eval" / "dev.jsonl"
+QUESTIONS = [ROOT / "tests" / "eval" / f"{name}.jsonl" for name in ("dev", "tuning", "paraphrase", "holdout")]
 CHAT_API = "/chat"
 ERROR_MARK = 'class="qb-error"'  # bot/ui_html.py error_html
 UPLOAD_ELEM_ID = "qb-upload"  # bot/chat.py: the "Add a transcript" button
@@ -118,6 +122,7 @@ class Run:
     clients: int
     seconds: float
     warmup: float = 0.0
+    think: float = 0.0
     elapsed: float = 0.0
     requests: list[Request] = field(default_factory=list)
     writers: list[Writer] = field(default_factory=list)
@@ -384,89 +389,93 @@ def classify(answer: Any) -> tuple[str, str]:
     return "nothing", ""
 
 
-def client_loop(
+async def ask(http: httpx.AsyncClient, url: str, data: list[Any], session: str) -> Any:
+    """One question through Gradio's HTTP API: join the queue, then read the event's stream."""
+    r = await http.post(f"{url}/gradio_api/call{CHAT_API}", json={"data": data, "session_hash": session})
+    r.raise_for_status()
+    event_id = r.json()["event_id"]
+    event = ""
+    async with http.stream("GET", f"{url}/gradio_api/call{CHAT_API}/{event_id}") as stream:
+        async for line in stream.aiter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = json.loads(line[5:])
+                if event == "error":
+                    raise RuntimeError(f"the event failed: {payload}")
+                return payload[0]
+    raise RuntimeError("the event's stream ended without its result")
+
+
+async def client_loop(
     n: int,
-    client: Client,
+    http: httpx.AsyncClient,
+    url: str,
+    defaults: list[Any],
     questions: list[tuple[list[str], str]],
     budget: Budget,
     t0: float,
-    timeout: float,
-    turns: int,
-    seed: int,
+    args: argparse.Namespace,
     out: list[Request],
-    lock: threading.Lock,
 ) -> None:
-    rng = random.Random(seed * 1000 + n)
-    asked_here = 0
+    """One client: a session (like a browser tab) asking back to back, a new one per conversation."""
+    rng = random.Random(args.seed * 1000 + n)
+    asked_here, session = 0, uuid.uuid4().hex
     while True:
         history, question = rng.choice(questions)
-        if history or (turns and asked_here >= turns):
-            client.reset_session()  # a new conversation
-            asked_here = 0
+        if history or (args.turns and asked_here >= args.turns):
+            asked_here, session = 0, uuid.uuid4().hex  # a new conversation
         for q in [*history, question]:
             if not budget.take():
                 return
             start = time.monotonic()
-            job = None
             try:
-                job = client.submit(q, api_name=CHAT_API)
-                outcome, detail = classify(job.result(timeout=timeout))
+                answer = await asyncio.wait_for(ask(http, url, [q, *defaults], session), args.timeout)
+                outcome, detail = classify(answer)
             except Exception as exc:
-                if job is not None:
-                    with contextlib.suppress(Exception):  # the server may be gone
-                        job.cancel()
                 outcome, detail = "exception", f"{type(exc).__name__}: {exc}"[:300]
             end = time.monotonic()
             asked_here += 1
-            with lock:
-                out.append(Request(n, start - t0, end - start, outcome, q, detail))
+            out.append(Request(n, start - t0, end - start, outcome, q, detail))
+            if args.think:  # a person reads the answer before asking again
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
 
 
-def connect(url: str, n: int, errors: list[str]) -> list[Client]:
-    clients: list[Client | None] = [None] * n
+def chat_defaults(url: str) -> list[Any]:
+    """The chat endpoint's defaults for everything after the message, as the page starts with."""
+    api = httpx.get(f"{url}/gradio_api/info", timeout=60).json()["named_endpoints"]
+    if CHAT_API not in api:
+        raise SystemExit(f"load.py: {url} has no {CHAT_API} endpoint; it has {sorted(api)}")
+    params = api[CHAT_API]["parameters"]
+    print(f"clients: {CHAT_API} takes {[p['parameter_name'] for p in params]}", flush=True)
+    return [p.get("parameter_default") for p in params[1:]]
 
-    def one(i: int) -> None:
-        try:
-            clients[i] = Client(url, verbose=False, download_files=False, analytics_enabled=False)
-        except Exception as exc:
-            errors.append(f"client {i}: {type(exc).__name__}: {exc}"[:300])
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    return [c for c in clients if c is not None]
+async def ask_all(
+    args: argparse.Namespace, url: str, defaults: list[Any], questions: list[tuple[list[str], str]],
+    budget: Budget, t0: float, out: list[Request],
+) -> None:  # fmt: skip
+    limits = httpx.Limits(max_connections=2 * args.clients + 4, max_keepalive_connections=2 * args.clients)
+    async with httpx.AsyncClient(timeout=args.timeout, limits=limits) as http:
+        clients = [
+            client_loop(n, http, url, defaults, questions, budget, t0, args, out) for n in range(args.clients)
+        ]
+        await asyncio.gather(*clients)
 
 
 def run(args: argparse.Namespace, url: str, store: Path | None) -> Run:
-    result = Run(url=url, clients=args.clients, seconds=args.seconds, warmup=args.warmup)
-    questions = load_questions(args.questions)
-    clients = connect(url, args.clients, result.connect_errors)
-    if not clients:
-        raise SystemExit(f"load.py: no client could connect to {url}: {result.connect_errors[:3]}")
-    api = clients[0].view_api(return_format="dict", print_info=False)["named_endpoints"]
-    if CHAT_API not in api:
-        raise SystemExit(f"load.py: {url} has no {CHAT_API} endpoint; it has {sorted(api)}")
-    print(
-        f"clients: {len(clients)} connected; {CHAT_API} takes "
-        f"{[p['parameter_name'] for p in api[CHAT_API]['parameters']]}",
-        flush=True,
-    )
-
+    result = Run(url=url, clients=args.clients, seconds=args.seconds, warmup=args.warmup, think=args.think)
+    questions = [q for path in args.questions for q in load_questions(path)]
+    defaults = chat_defaults(url)
     result.load_before = os.getloadavg()
-    lock = threading.Lock()
     t0 = time.monotonic()
     until = args.writer_timeout + args.warmup if args.until_writers and (args.ingest or args.upload) else 0
     budget = Budget(t0 + max(args.seconds, until), args.max_requests)
-    workers = [
-        threading.Thread(
-            target=client_loop,
-            args=(i, c, questions, budget, t0, args.timeout, args.turns, args.seed, result.requests, lock),
-            daemon=True,
-        )
-        for i, c in enumerate(clients)
-    ]
+    asking = threading.Thread(
+        target=asyncio.run,
+        args=(ask_all(args, url, defaults, questions, budget, t0, result.requests),),
+        daemon=True,
+    )
     writers: list[threading.Thread] = []
     if args.ingest:
         w = Writer("ingest", " ".join(map(str, args.ingest)))
@@ -489,8 +498,7 @@ def run(args: argparse.Namespace, url: str, store: Path | None) -> Run:
                 daemon=True,
             )
         )
-    for t in workers:
-        t.start()
+    asking.start()
     try:
         if writers:
             time.sleep(min(args.warmup, args.seconds))
@@ -502,8 +510,7 @@ def run(args: argparse.Namespace, url: str, store: Path | None) -> Run:
                 t.join(timeout=max(1.0, args.writer_timeout + 60 - (time.monotonic() - t0)))
             with budget.lock:  # the clients go on a little after the writers, never less than --seconds
                 budget.deadline = min(budget.deadline, max(t0 + args.seconds, time.monotonic() + args.warmup))
-        for t in workers:
-            t.join(timeout=max(1.0, budget.deadline - time.monotonic()) + args.timeout + 30)
+        asking.join(timeout=max(1.0, budget.deadline - time.monotonic()) + args.timeout + 30)
     except BaseException:
         with budget.lock:  # interrupted: no client sends another request
             budget.left = 0
@@ -515,8 +522,6 @@ def run(args: argparse.Namespace, url: str, store: Path | None) -> Run:
             print("writers: the clients are done; waiting for the writer to finish", flush=True)
         t.join(timeout=max(left, 1))
     result.load_after = os.getloadavg()
-    for c in clients:
-        c.close()
     return result
 
 
@@ -577,7 +582,9 @@ def report(result: Run, examples: int) -> None:
 
     print()
     print(
-        f"{result.clients} clients × {result.seconds:.0f} s at {result.url}: {result.elapsed:.1f} s elapsed"
+        f"{result.clients} clients × {result.seconds:.0f} s at {result.url}, "
+        f"{f'thinking about {result.think:g} s between questions' if result.think else 'back to back'}: "
+        f"{result.elapsed:.1f} s elapsed"
     )
     if result.code:
         print(f"code: bot from {result.code.get('bot')}")
@@ -673,7 +680,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-requests", type=int, default=5000, help="most requests in all (default 5000)")
     p.add_argument("--timeout", type=float, default=120.0, help="a request slower than this is an exception")
     p.add_argument("--turns", type=int, default=5, help="questions per conversation (0: one per client)")
-    p.add_argument("--questions", type=Path, default=DEV, help="JSONL with a question per line (dev.jsonl)")
+    p.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a client waits after an answer before its next question, on average "
+        "(drawn from 0.5-1.5 times it); 0 (the default): back to back",
+    )
+    p.add_argument(
+        "--questions", type=Path, nargs="+", default=QUESTIONS, help="JSONL files with a question per line"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--ingest", type=Path, nargs="+", metavar="PATH", help="run `quotebot ingest PATH...` meanwhile"

@@ -10,7 +10,9 @@ source names, each vector perturbed (Gaussian noise of 0.05 per dimension, renor
 rows are synthetic, and the table says how many. ``measure`` asks each store the questions of
 QUESTIONS.jsonl (the "question" field) in one warm process for p50/p95, then times a fresh
 ``quotebot ask`` (with the derived indexes persisted, and with them deleted) and reports its
-peak memory. Stores on a Chroma server are measured with ``--chroma-url``.
+peak memory. A store on a Chroma server is measured with ``--chroma-url`` (serve one built store
+with ``chroma run --path OUT_FOLDER/N-passages --host 127.0.0.1 --port P`` and name that folder,
+whose size the table then shows); the derived indexes are then kept in this machine's cache.
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ def _questions(file: Path) -> list[str]:
     ]
 
 
-def _fresh_ask(store: Path, question: str) -> tuple[float, float]:
+def _fresh_ask(store: Path, question: str, chroma_url: str | None) -> tuple[float, float]:
     """Seconds to a fresh `quotebot ask`'s answer, and its peak memory in GB."""
     env = {**os.environ, "QUOTEBOT_STORE": str(store), "HF_HUB_OFFLINE": "1"}
+    if chroma_url:
+        env["QUOTEBOT_CHROMA_URL"] = chroma_url
     script = (
         "import resource, sys; from bot.cli import main; code = main(sys.argv[1:]); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
@@ -99,10 +103,10 @@ def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) ->
             bot.ask(q, k=5)
             times.append((time.perf_counter() - started) * 1000)
         p50, p95 = statistics.median(times), float(np.percentile(times, 95))
-        persisted, peak = _fresh_ask(store, questions[0])
-        for saved in (store / "derived").glob("index-*"):
+        persisted, peak = _fresh_ask(store, questions[0], chroma_url)
+        for saved in bot.store.cache_folder.glob("index-*"):
             shutil.rmtree(saved)
-        rebuilt, peak_rebuilt = _fresh_ask(store, questions[0])
+        rebuilt, peak_rebuilt = _fresh_ask(store, questions[0], chroma_url)
         print(
             f"| {bot.store.count()} | {p50:.0f} | {p95:.0f} | {persisted:.1f} | {rebuilt:.1f} | "
             f"{max(peak, peak_rebuilt):.2f} |",

@@ -22,6 +22,7 @@ import ipaddress
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -215,6 +216,7 @@ def remove_source(
     except Exception as exc:
         status = ui.upload_status("error", failure(f"removing {source}", exc))
     serve_recordings(demo, bot)
+    warm_up(bot)
     return (status, *refresh(bot))
 
 
@@ -260,6 +262,7 @@ def add_transcript(
     finally:
         if staged is not None:
             shutil.rmtree(staged.parent, ignore_errors=True)
+    warm_up(bot)
     progress(1.0, desc="Done")
     return (ui.ingest_status(report), *refresh(bot))
 
@@ -695,11 +698,13 @@ def build(bot: Bot, mcp: bool | None = None) -> gr.Blocks:
         ) -> dict[str, Any]:
             sent = receive_ingest(bot.store, names, walked, contents, places)
             serve_recordings(demo, bot)
+            warm_up(bot)
             return sent
 
         def remove_source_sent(source: str) -> int:
             removed = bot.remove(source)
             serve_recordings(demo, bot)
+            warm_up(bot)
             return removed
 
         gr.api(ingest_files, api_name=INGEST_API, api_visibility="undocumented")
@@ -752,6 +757,15 @@ def seed_if_empty(bot: Bot) -> None:
         bot.ingest([bundled_corpus()])
 
 
+def warm_up(bot: Bot) -> None:
+    """Load the model and (re)build the store's indexes now: at start, and after the chat changed
+    the store, so that the writer waits for the rebuild rather than the next question."""
+    try:
+        bot.warm_up()
+    except Exception:  # the first question meets the same failure, and says what it is
+        logger.exception("Loading the model and the store's indexes ahead of the next question failed")
+
+
 def serve(
     bot: Bot | None = None,
     host: str | None = None,
@@ -767,6 +781,8 @@ def serve(
     warn_if_exposed(host, credentials, mcp=bot.settings.mcp)
     bot.store.hold()
     seed_if_empty(bot)
+    # The model and the indexes load while Gradio starts, not at the first question.
+    threading.Thread(target=warm_up, args=(bot,), name="quotebot-warm-up", daemon=True).start()
     demo = build(bot)
     demo.launch(
         server_name=host,

@@ -7,8 +7,9 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from ingest import Passage, sentence_spans
 from ingest.errors import EmptyQuestionError, SourceNotFoundError, SpeakerNotFoundError
 from ingest.words import tokenize
 from vectorstore import Embedder, IngestReport, SourceInfo, Store
+from vectorstore.embedder import Pieces
 from vectorstore.index import DerivedIndex
 from vectorstore.scope import Scope
 
@@ -47,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _DETAIL_CACHE = 1024  # passages whose details are kept in memory (about 80 kB each)
+_QUESTION_CACHE = 256  # questions whose embeddings are kept in memory (about 30 kB each)
 _MORE_DEPTH = 50  # candidates ranked for "Tell me more" and the like
 
 
@@ -96,6 +99,12 @@ class Bot:
         self.embedder = self.store.embedder
         self._detail_cache: OrderedDict[str, PassageDetail] = OrderedDict()
         self._detail_lock = threading.Lock()  # the chat asks from several threads at once
+        # Details being embedded for one question, which another wanting them waits for rather
+        # than embedding them again: the chat's first questions mostly want the same passages.
+        self._detail_pending: dict[str, Future[PassageDetail]] = {}
+        # A follow-up reads the question before it again, "Tell me more" ranks it again, and a
+        # demo's audience asks the same questions: each is embedded once.
+        self._question_pieces = lru_cache(maxsize=_QUESTION_CACHE)(self._embed_question)
 
     def ask(
         self,
@@ -288,12 +297,13 @@ class Bot:
         passages whose interviewer question resembles the question) and their cheap signals;
         ``sentence`` and ``match`` stand in until the best are re-scored."""
         k = self.model.candidates
-        dense = self.store.query(query.vector, k, scope)
-        similarity = {p.id: sim for p, sim in dense}
+        dense = self.store.nearest(query.vector, k, scope)
+        similarity = dict(dense)
         idf = partial(index.idf, unused=unused)
         bm25 = query.lexical(partial(index.lexical_scores, unused=unused))
         bm25[~allowed] = 0.0
-        picked = {i for i in (index.position.get(p.id) for p, _ in dense) if i is not None and allowed[i]}
+        # A passage written since this question's view was taken is left for the next question.
+        picked = {i for i in (index.position.get(pid) for pid, _ in dense) if i is not None and allowed[i]}
         picked.update(top_indices(bm25, k, allowed))
         picked.update(top_indices(index.question_similarity(query.vector), k, allowed))
         rows = sorted(picked)
@@ -324,10 +334,10 @@ class Bot:
         previous = self._previous_question(index, history, source_list)
         weight = followup_weight(question, tokens, bool(previous), self.model.followup_weight)
         if weight <= 0.0 or previous is None:
-            (pieces,) = self.embedder.embed_pieces([question])
+            pieces = self._question_pieces(question)
             return Query(question, pieces.vector, tokens, speakers=named, pieces=pieces)
         logger.info("follow-up question: blending in %r with weight %.2f", previous, weight)
-        pieces, before = self.embedder.embed_pieces([question, previous])
+        pieces, before = self._question_pieces(question), self._question_pieces(previous)
         return Query(
             question,
             blend(pieces.vector, before.vector, weight),
@@ -339,6 +349,10 @@ class Bot:
             pieces=pieces,
             context_pieces=before,
         )
+
+    def _embed_question(self, question: str) -> Pieces:
+        (pieces,) = self.embedder.embed_pieces([question])
+        return pieces
 
     def _previous_question(
         self, index: DerivedIndex, history: Sequence[str], sources: Sequence[str] | None = None
@@ -375,30 +389,51 @@ class Bot:
         return question, earlier, requests
 
     def _details(self, passages: Sequence[Passage]) -> list[PassageDetail]:
-        """Each passage's detail; the ones not cached are embedded in one batch (outside the
-        cache's lock, so that other questions are not held up by this one's embedding)."""
+        """Each passage's detail: from the cache, from another question embedding it now, or
+        embedded here in one batch (outside the cache's lock, so that other questions are not
+        held up by this one's embedding)."""
+        unique = list({p.id: p for p in passages}.values())
         with self._detail_lock:
-            found = {p.id: self._detail_cache[p.id] for p in passages if p.id in self._detail_cache}
-        missing = [p for p in dict.fromkeys(passages) if p.id not in found]
-        spans = [sentence_spans(p.text) for p in missing]
-        texts = [p.text[a:b] for p, sentences in zip(missing, spans, strict=True) for a, b in sentences]
-        vectors = self.embedder.embed(texts)
-        pieces = self.embedder.embed_pieces([p.text for p in missing])
-        start = 0
-        for p, sentences, passage_pieces in zip(missing, spans, pieces, strict=True):
-            end = start + len(sentences)
-            tokens = tuple(frozenset(tokenize(t)) for t in texts[start:end])
-            # Half precision halves the cache: a passage has up to 254 word pieces.
-            piece_vectors = passage_pieces.vectors.astype(np.float16)
-            found[p.id] = PassageDetail(tuple(sentences), vectors[start:end], tokens, piece_vectors)
-            start = end
+            found = {p.id: self._detail_cache[p.id] for p in unique if p.id in self._detail_cache}
+            waiting = {p.id: self._detail_pending[p.id] for p in unique if p.id in self._detail_pending}
+            mine = [p for p in unique if p.id not in found and p.id not in waiting]
+            for p in mine:
+                self._detail_pending[p.id] = Future()
+        try:
+            made = self._embed_details(mine)
+        except BaseException as exc:
+            with self._detail_lock:
+                for p in mine:
+                    self._detail_pending.pop(p.id).set_exception(exc)
+            raise
         with self._detail_lock:
-            for p in passages:
+            for p in mine:
+                self._detail_pending.pop(p.id).set_result(made[p.id])
+        found.update(made)
+        found.update({pid: future.result() for pid, future in waiting.items()})
+        with self._detail_lock:
+            for p in unique:
                 self._detail_cache[p.id] = found[p.id]
                 self._detail_cache.move_to_end(p.id)
             while len(self._detail_cache) > _DETAIL_CACHE:
                 self._detail_cache.popitem(last=False)
         return [found[p.id] for p in passages]
+
+    def _embed_details(self, passages: Sequence[Passage]) -> dict[str, PassageDetail]:
+        """The details of ``passages``, embedded in one batch."""
+        spans = [sentence_spans(p.text) for p in passages]
+        texts = [p.text[a:b] for p, sentences in zip(passages, spans, strict=True) for a, b in sentences]
+        vectors = self.embedder.embed(texts)
+        pieces = self.embedder.embed_pieces([p.text for p in passages])
+        made, start = {}, 0
+        for p, sentences, passage_pieces in zip(passages, spans, pieces, strict=True):
+            end = start + len(sentences)
+            tokens = tuple(frozenset(tokenize(t)) for t in texts[start:end])
+            # Half precision halves the cache: a passage has up to 254 word pieces.
+            piece_vectors = passage_pieces.vectors.astype(np.float16)
+            made[p.id] = PassageDetail(tuple(sentences), vectors[start:end], tokens, piece_vectors)
+            start = end
+        return made
 
     def _quotes(
         self, index: DerivedIndex, ranked: Sequence[Candidate], skip: int, k: int

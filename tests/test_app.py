@@ -19,11 +19,12 @@ from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 from starlette.datastructures import QueryParams
 
-from bot import Settings, chat
+from bot import Bot, Settings, chat
 from bot.answer import Answer
 from bot.export import NO_QUOTES_TO_EXPORT, NOTHING_TO_EXPORT, to_csv, to_markdown
 from ingest.errors import QuotebotError, SourceNotFoundError
 from ingest.read import MAX_FILE_BYTES
+from vectorstore import Embedder
 
 
 @pytest.fixture
@@ -47,6 +48,17 @@ def test_app_seeds_an_empty_store_and_answers_through_the_api(running_app):
     reply = client.predict("   ", 3, api_name="/chat")
     assert "empty" in reply
     client.close()
+
+
+@pytest.mark.slow  # starts the chat's server
+def test_the_served_chat_loads_its_model_before_the_first_question(make_bot, tmp_path):
+    make_bot().ingest([BUNDLED])  # a store that is not empty: serving it seeds nothing
+    bot = Bot(Settings(store=tmp_path / "store"), embedder=Embedder())
+    with serving(bot):
+        deadline = time.monotonic() + 120
+        while bot.embedder._model is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert bot.embedder._model is not None
 
 
 def _listening(port: int) -> list[tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str]]:
@@ -280,6 +292,8 @@ def test_add_transcript_and_remove_source_change_the_store_and_the_panel(make_bo
     quiet = lambda *args, **kwargs: None  # noqa: E731  (the chat's progress bar)
     status, panel, _, speakers = chat.add_transcript(bot, str(roe), quiet)
     assert "Added roe.txt" in status and "roe.txt" in panel
+    # The writer rebuilt the indexes, so that the next question does not wait for them.
+    assert [p.source for p in bot.store._derived.passages] == ["roe.txt"] * bot.store.count()
     assert [value for _, value in speakers.choices] == ["Jane Roe"]
     status, *_ = chat.add_transcript(bot, str(roe), quiet)
     assert "already in the store, unchanged" in status
@@ -289,6 +303,7 @@ def test_add_transcript_and_remove_source_change_the_store_and_the_panel(make_bo
     status, panel, sources, _ = chat.remove_source(bot, "roe.txt")
     assert "Removed roe.txt" in status and "roe.txt" not in panel
     assert [value for _, value in sources.choices] == ["doe.txt"]
+    assert {p.source for p in bot.store._derived.passages} == {"doe.txt"}
     status, *_ = chat.remove_source(bot, "roe.txt")
     assert "qb-status-error" in status and "roe.txt" in status
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -484,3 +485,31 @@ def test_a_question_about_a_speaker_may_be_answered_by_someone_else(make_bot, tm
     assert answer.quotes[0].passage.speaker == "Ms. Psaki"
     assert "thirty-six years" in answer.quotes[0].text
     assert bot.ask("What did Biden say about Navalny?").quotes[0].passage.speaker == "President Biden"
+
+
+def test_questions_at_once_embed_each_passage_once_and_answer_as_alone(make_bot, embedder):
+    """The chat's first questions come together and want the same passages: one embeds their
+    details, the others wait for it, and every answer is the one a question asked alone gets."""
+    bot = make_bot()
+    bot.ingest([BUNDLED])
+    question = "What does Lavrov think about sanctions?"
+    alone = bot.ask(question)
+    bot._detail_cache.clear()
+    embedded: list[str] = []
+    real = embedder.embed_pieces
+
+    def counting(texts):
+        embedded.extend(texts)
+        return real(texts)
+
+    embedder.embed_pieces = counting  # the real model, counted
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: bot.ask(question), range(8)))
+    finally:
+        del embedder.embed_pieces
+    passages = [t for t in embedded if t != question]
+    assert passages and len(passages) == len(set(passages))
+    assert all([q.passage.id for q in a.quotes] == [q.passage.id for q in alone.quotes] for a in answers)
+    assert all(a.quotes[0].highlight == alone.quotes[0].highlight for a in answers)
+    assert not bot._detail_pending

@@ -184,27 +184,19 @@ class Store:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[Passage, float]]:
-        """The ``k`` passages in ``scope`` nearest to ``embedding``, each with its cosine similarity."""
-        n = min(k, self.count())
-        if n == 0:
+    def nearest(self, embedding: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[str, float]]:
+        """The ids of the ``k`` passages in ``scope`` nearest to ``embedding``, each with its cosine
+        similarity. Ids only: the caller's derived index holds the passages, and reading their
+        text and metadata from Chroma too took as long as the search."""
+        if k <= 0:
             return []
         result = self.collection.query(
             query_embeddings=[embedding.tolist()],
-            n_results=n,
+            n_results=k,
             where=scope.where() if scope else None,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"],
         )
-        rows = zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        )
-        # A passage that another process's ingest deleted can still be found by this process's
-        # vector index, without its text and metadata: it is gone, so it is skipped.
-        return [(to_passage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows if d is not None and m]
+        return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def passages(self, scope: Scope | None = None) -> list[Passage]:
         """Every passage in ``scope`` (all of them by default), in source order."""

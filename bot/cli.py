@@ -175,6 +175,7 @@ def _ask(bot: Bot, args: argparse.Namespace) -> int:
         return _ask_lines(bot, args)
     if args.question is None:
         raise QuotebotError('Give a question: quotebot ask "What does Lavrov think about sanctions?"')
+    bot.embedder.preload()  # while the store's indexes load
     answer = bot.ask(
         args.question, history=args.history, k=args.k, sources=args.sources, speakers=args.speakers
     )
@@ -191,6 +192,7 @@ def _ask_lines(bot: Bot, args: argparse.Namespace) -> int:
     """One answer per line on stdin: a JSON line each, or with --format md a section each and with
     --format csv one header, then its rows; there a line's error goes to stderr, not into the export."""
     failures = sections = 0
+    bot.embedder.preload()
     if args.format == "csv":
         csv.writer(sys.stdout).writerow(CSV_COLUMNS)
     for number, line in enumerate(sys.stdin, 1):

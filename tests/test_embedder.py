@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
-from vectorstore.embedder import MAX_WORDPIECES
+from vectorstore.embedder import MAX_WORDPIECES, Embedder
 
 
 def test_word_pieces_point_back_into_the_text(embedder):
@@ -37,3 +39,13 @@ def test_a_text_longer_than_the_model_reads_keeps_spans_and_vectors_aligned(embe
     assert len(pieces.spans) == len(pieces.vectors) == MAX_WORDPIECES - 2
     assert all(0 <= a < b <= len(text) for a, b in pieces.spans)
     assert text[slice(*pieces.spans[0])] == "word"
+
+
+def test_preload_loads_the_model_in_the_background_and_embeds_as_a_first_use_would(embedder):
+    fresh = Embedder()
+    fresh.preload()
+    deadline = time.monotonic() + 120
+    while fresh._model is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fresh._model is not None
+    assert np.allclose(fresh.embed(["Sanctions hurt."]), embedder.embed(["Sanctions hurt."]), atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -51,6 +52,16 @@ class Embedder:
             if self._model is None:
                 self._model = _load()
             return self._model
+
+    def preload(self) -> None:
+        """Start loading the model in the background: a command that opens the store first gets
+        both done at once. A load that fails there fails again, with its message, at first use."""
+
+        def load() -> None:
+            with contextlib.suppress(Exception):
+                _ = self.model
+
+        threading.Thread(target=load, name="quotebot-model-load", daemon=True).start()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text, so a dot product is cosine similarity."""

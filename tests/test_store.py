@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -13,6 +14,7 @@ from ingest.errors import InputFileError, SourceNotFoundError, StoreModelMismatc
 from ingest.pipeline import ReadFile
 from vectorstore import Scope, Store
 from vectorstore.index import DerivedIndex
+from vectorstore.store import changed_since
 
 
 def test_ingest_bundled_transcript(make_bot):
@@ -134,6 +136,86 @@ def test_saved_indexes_are_rebuilt_when_stale_or_lost(make_bot, transcript_copy,
     (saved,) = reader.store.cache_folder.glob("index-*")
     (saved / "passages.json").write_text("[[", encoding="utf-8")
     assert len(make_bot().store.derived()) == len(first)
+
+
+def _same_index(updated: DerivedIndex, built: DerivedIndex) -> None:
+    assert updated.key == built.key
+    assert [p.id for p in updated.passages] == [p.id for p in built.passages]
+    assert updated.passages == built.passages
+    for name in ("vocab", "indptr", "ids", "counts"):
+        assert np.array_equal(getattr(updated.tokens, name), getattr(built.tokens, name)), name
+    assert updated.speaker_surnames == built.speaker_surnames
+    assert updated.questions.texts == built.questions.texts
+    assert np.array_equal(updated.questions.vectors, built.questions.vectors)
+    for question in (["bee", "hive"], ["sanction", "diplomaci"], ["barley", "drought", "bank"]):
+        assert np.array_equal(updated.lexical_scores(question), built.lexical_scores(question))
+    assert updated.speller.correct("sanctons droght") == built.speller.correct("sanctons droght")
+
+
+def test_after_a_write_the_index_is_updated_from_the_sources_it_changed(
+    make_bot, transcript_copy, roe_and_doe, tmp_path, monkeypatch, caplog
+):
+    roe, doe = roe_and_doe
+    reader = make_bot()
+    reader.ingest([transcript_copy, roe])
+    reader.store.derived()
+    bees = tmp_path / "bees.txt"
+    bees.write_text("Q: What about bees?\n\nA: Bees need a dry hive in winter.\n", encoding="utf-8")
+    roe.write_text(roe.read_text(encoding="utf-8").replace("forty acres", "sixty acres"), encoding="utf-8")
+    writer = make_bot()  # another process
+    writer.ingest([bees, doe])
+    real_build = DerivedIndex.build
+
+    def every_passage(key: str) -> DerivedIndex:  # the index a build from scratch gives
+        return real_build(key, writer.store._passages_now(), writer.embedder, writer.store.cache_folder)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the index should have been updated, not built from every passage")
+
+    monkeypatch.setattr(DerivedIndex, "build", no_build)
+    with caplog.at_level("INFO", logger="vectorstore.store"):
+        from_saved = make_bot().store.derived()  # a new process updates the one the reader saved
+    assert "updated the indexes" in caplog.text
+    assert {p.source for p in from_saved.passages} == {transcript_copy.name, "bees.txt", "doe.txt", "roe.txt"}
+    _same_index(from_saved, every_passage(from_saved.key))
+
+    writer.ingest([roe])  # an edit
+    writer.remove(transcript_copy.name)
+    from_own = reader.store.derived()  # the reader's own index, older than all three writes
+    assert {p.source for p in from_own.passages} == {"bees.txt", "doe.txt", "roe.txt"}
+    assert "sixty acres" in " ".join(p.text for p in from_own.passages)
+    _same_index(from_own, every_passage(from_own.key))
+
+
+def test_an_index_is_built_again_when_the_writes_since_are_not_known(
+    make_bot, transcript_copy, roe_and_doe, caplog
+):
+    roe, _ = roe_and_doe
+    reader = make_bot()
+    reader.ingest([transcript_copy])
+    generation = reader.store.derived().key.split(":")[0]
+    store = reader.store
+    # a write by an older quotebot: a new generation, and no entry in the log
+    store.collection.modify(metadata={**store.collection.metadata, "quotebot_generation": "older"})
+    make_bot().ingest([roe])
+    assert changed_since(store._metadata(), generation) is None
+    with caplog.at_level("INFO", logger="vectorstore.store"):
+        index = reader.store.derived()
+    assert "built the indexes" in caplog.text
+    assert {p.source for p in index.passages} == {transcript_copy.name, "roe.txt"}
+
+
+def test_the_log_of_writes_names_what_changed_since_a_generation():
+    log = [["a", "b", ["x.txt"]], ["b", "c", ["y.txt", "x.txt"]], ["c", "d", None], ["d", "e", ["z.txt"]]]
+    meta = {"quotebot_generation": "c", "quotebot_changes": json.dumps(log[:2])}
+    assert changed_since(meta, "a") == {"x.txt", "y.txt"}
+    assert changed_since(meta, "b") == {"y.txt", "x.txt"}
+    assert changed_since(meta, "c") == set()
+    assert changed_since(meta, "older") is None  # the log does not reach back to it
+    meta = {"quotebot_generation": "e", "quotebot_changes": json.dumps(log)}
+    assert changed_since(meta, "a") is None  # a write in between did not list its sources
+    assert changed_since(meta, "d") == {"z.txt"}
+    assert changed_since({"quotebot_generation": "e", "quotebot_changes": "[[broken"}, "d") is None
 
 
 def test_short_files_are_embedded_together_and_a_rerun_reads_the_store_once(make_bot, tmp_path, monkeypatch):

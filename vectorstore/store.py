@@ -11,7 +11,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,12 @@ logger = logging.getLogger(__name__)
 
 COLLECTION = "passages"
 _GENERATION = "quotebot_generation"  # in the collection's metadata: a new value with every write
+# Also there: the recent writes, each as (generation before, generation after, the sources it
+# changed, or None when it changed too many to list), so that an index of an earlier generation
+# can be brought up to date by re-reading only those sources.
+_CHANGES = "quotebot_changes"
+_CHANGES_KEPT = 32  # writes
+_CHANGES_SOURCES = 200  # sources listed in all of them together
 # Bump when parsing or chunking changes, so that re-ingesting an unchanged file re-cuts it.
 PIPELINE_VERSION = "11"  # 11: a passage records its recording (media)
 _SERVING_LOCK = "quotebot-serving.lock"
@@ -248,22 +254,23 @@ class Store:
         if not self._deriving.acquire(blocking=self._derived is None):
             return self._derived  # type: ignore[return-value]  # another thread is rebuilding it
         try:
-            key = f"{self._generation()}:{self.count()}"
+            meta = self._metadata()
+            key = f"{meta.get(_GENERATION, '')}:{self.count()}"
             if self._derived is None or self._derived.key != key:
-                self._derived = self._load_or_build(key)
+                self._derived = self._load_or_build(key, meta)
             return self._derived
         finally:
             self._deriving.release()
 
-    def _generation(self) -> str:
-        """The collection's generation, read afresh: another process may have written since."""
+    def _metadata(self) -> dict[str, Any]:
+        """The collection's metadata, read afresh: another process may have written since."""
         fresh = self._client.get_collection(COLLECTION, embedding_function=None) if self._client else None
-        meta = (fresh.metadata if fresh is not None else self.collection.metadata) or {}
-        return str(meta.get(_GENERATION, ""))
+        return dict((fresh.metadata if fresh is not None else self.collection.metadata) or {})
 
-    def _changed(self) -> None:
-        """Record that the passages changed: a new generation, which every reader notices."""
-        _new_generation(self.collection)
+    def _changed(self, sources: Collection[str]) -> None:
+        """Record that the passages of ``sources`` changed: a new generation, which every reader
+        notices."""
+        _new_generation(self.collection, sources)
 
     @property
     def cache_folder(self) -> Path:
@@ -274,22 +281,49 @@ class Store:
         cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         return cache_home / "quotebot" / hashlib.sha256(str(self.url).encode()).hexdigest()[:16]
 
-    def _load_or_build(self, key: str) -> DerivedIndex:
+    def _load_or_build(self, key: str, meta: dict[str, Any]) -> DerivedIndex:
         started = time.perf_counter()
         cache = self.cache_folder
         folder = cache / f"index-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
         index = DerivedIndex.load(folder, key, self._background, cache)
         if index is not None:
-            logger.info(
-                "loaded the saved indexes over %d passages in %.1f s",
-                len(index),
-                time.perf_counter() - started,
-            )
-            return index
-        index = DerivedIndex.build(key, self._passages_now(), self._background, cache)
-        logger.info("built the indexes over %d passages in %.1f s", len(index), time.perf_counter() - started)
-        _save_index(index, folder)
+            how = "loaded the saved"
+        else:
+            index = self._updated(key, meta)
+            how = "updated the"
+            if index is None:
+                index = DerivedIndex.build(key, self._passages_now(), self._background, cache)
+                how = "built the"
+            _save_index(index, folder)
+        logger.info("%s indexes over %d passages in %.1f s", how, len(index), time.perf_counter() - started)
         return index
+
+    def _updated(self, key: str, meta: dict[str, Any]) -> DerivedIndex | None:
+        """The index for ``key`` made from an earlier one (this process's, or the one saved) by
+        re-reading only the sources written since; None when that cannot be known. On a Chroma
+        server, writers are not serialised, so their log could lose an entry: never there."""
+        base = self._derived or self._saved_index()
+        if self.path is None or base is None:
+            return None
+        changed = changed_since(meta, base.key.split(":")[0])
+        if changed is None:
+            return None
+        passages = [
+            p
+            for start in range(0, len(changed), _PAGE_SOURCES)
+            for p in self.passages(Scope.of(sorted(changed)[start : start + _PAGE_SOURCES], None))
+        ]
+        index = DerivedIndex.updated(base, key, changed, passages, self._background, self.cache_folder)
+        # A write between reading the key and the passages: the next question brings it up to date.
+        return index if key.rsplit(":", 1)[1] == str(len(index)) else None
+
+    def _saved_index(self) -> DerivedIndex | None:
+        """The index an earlier process saved, whatever state of the store it was saved for."""
+        for folder in sorted(self.cache_folder.glob("index-*")):
+            saved = DerivedIndex.saved_key(folder)
+            if saved is not None and not folder.name.endswith(".partial"):
+                return DerivedIndex.load(folder, saved, self._background, self.cache_folder)
+        return None
 
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
@@ -448,10 +482,11 @@ class Store:
                 continue
             report.warnings.extend(parsed.transcript.warnings)
             todo.append((parsed, digest, bool(versions)))
+        changed = {parsed.document.source for parsed, _, _ in todo}
         if todo:
             # Before as well as after: a reader that builds its index mid-write, or after a
             # crash here, keys it to a state that the finished write does not share.
-            self._changed()
+            self._changed(changed)
         total = sum(len(p.passages) for p, _, _ in todo)
         with tqdm(total=total, unit="passage", desc="Embedding", disable=not progress or not total) as bar:
             for group in _groups(todo):
@@ -460,7 +495,7 @@ class Store:
                     (report.replaced if existed else report.added).append(parsed.document.source)
                     report.passages += len(parsed.passages)
         if todo:
-            self._changed()
+            self._changed(changed)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -534,9 +569,9 @@ class Store:
                 raise SourceNotFoundError(
                     f"No source named {source!r} in the store. Ingested sources: {known}."
                 )
-            self._changed()
+            self._changed({source})
             self.collection.delete(ids=ids)
-            self._changed()
+            self._changed({source})
         return len(ids)
 
 
@@ -583,9 +618,41 @@ def to_passage(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
     )
 
 
-def _new_generation(collection: Any) -> None:
-    """Give ``collection`` a new generation in its metadata, keeping the rest of it."""
-    collection.modify(metadata={**(collection.metadata or {}), _GENERATION: uuid.uuid4().hex})
+def _new_generation(collection: Any, sources: Collection[str] | None = None) -> None:
+    """Give ``collection`` a new generation in its metadata, keeping the rest of it, and log
+    that ``sources`` changed with it (None: unknown, or too many to list)."""
+    meta = dict(collection.metadata or {})
+    generation = uuid.uuid4().hex
+    listed = sorted(sources) if sources is not None and len(sources) <= _CHANGES_SOURCES else None
+    log = [*_changes(meta), [meta.get(_GENERATION), generation, listed]][-_CHANGES_KEPT:]
+    while sum(len(entry[2] or ()) for entry in log) > _CHANGES_SOURCES:
+        log.pop(0)
+    meta.update({_GENERATION: generation, _CHANGES: json.dumps(log)})
+    collection.modify(metadata=meta)
+
+
+def _changes(meta: dict[str, Any]) -> list[list[Any]]:
+    try:
+        log = json.loads(meta.get(_CHANGES) or "[]")
+    except ValueError:
+        return []
+    return log if isinstance(log, list) else []
+
+
+def changed_since(meta: dict[str, Any], generation: str) -> set[str] | None:
+    """The sources written since ``generation``, by the log in the collection's metadata ``meta``;
+    None when the log does not reach back to it or a write in between did not list them."""
+    current = meta.get(_GENERATION)
+    changed: set[str] = set()
+    at = generation
+    for before, after, sources in _changes(meta):
+        if before != at:
+            continue
+        if sources is None:
+            return None
+        changed.update(sources)
+        at = after
+    return changed if at == current else None
 
 
 def _groups(todo: list[tuple[Parsed, str, bool]]) -> Iterator[list[tuple[Parsed, str, bool]]]:

@@ -9,10 +9,11 @@ with its vector, then fills each store up to its size with copies of those passa
 source names, each vector perturbed (Gaussian noise of 0.05 per dimension, renormalised): those
 rows are synthetic, and the table says how many. ``measure`` asks each store the questions of
 QUESTIONS.jsonl (the "question" field) in one warm process for p50/p95, then times a fresh
-``quotebot ask`` (with the derived indexes persisted, and with them deleted) and reports its
-peak memory. A store on a Chroma server is measured with ``--chroma-url`` (serve one built store
-with ``chroma run --path OUT_FOLDER/N-passages --host 127.0.0.1 --port P`` and name that folder,
-whose size the table then shows); the derived indexes are then kept in this machine's cache.
+``quotebot ask`` (with the derived indexes persisted, and with them deleted: until its answer
+is printed, and until the process has exited) and reports its peak memory. A store on a Chroma
+server is measured with ``--chroma-url`` (serve one built store with ``chroma run --path
+OUT_FOLDER/N-passages --host 127.0.0.1 --port P`` and name that folder, whose size the table
+then shows); the derived indexes are then kept in this machine's cache.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def _questions(file: Path) -> list[str]:
     ]
 
 
-def _fresh_ask(store: Path, question: str, chroma_url: str | None) -> tuple[float, float]:
-    """Seconds to a fresh `quotebot ask`'s answer, and its peak memory in GB."""
+def _fresh_ask(store: Path, question: str, chroma_url: str | None) -> tuple[float, float, float]:
+    """Seconds to a fresh `quotebot ask`'s answer on its output, seconds until the process has
+    exited too, and its peak memory in GB."""
     env = {**os.environ, "QUOTEBOT_STORE": str(store), "HF_HUB_OFFLINE": "1"}
     if chroma_url:
         env["QUOTEBOT_CHROMA_URL"] = chroma_url
@@ -83,18 +85,38 @@ def _fresh_ask(store: Path, question: str, chroma_url: str | None) -> tuple[floa
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
     )
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", script, "ask", question], env=env, capture_output=True, text=True, check=True
-    )
-    seconds = time.perf_counter() - started
-    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1e6
+    with subprocess.Popen(
+        [sys.executable, "-c", script, "ask", question],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()  # the answer's first line: what a person waits for
+        answered = time.perf_counter() - started
+        process.stdout.read()
+        errors = process.stderr.read()
+    exited = time.perf_counter() - started
+    if process.returncode:
+        raise SystemExit(f"quotebot ask failed ({process.returncode}):\n{errors[-2000:]}")
+    return answered, exited, int(errors.strip().splitlines()[-1]) / 1e6
 
 
 def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) -> None:
     questions = _questions(questions_file)
-    print("| passages | p50 ms | p95 ms | first answer, index kept s | first answer, no index s | peak GB |")
+    print(
+        "| passages | p50 ms | p95 ms | first answer (process exited), index kept s "
+        "| first answer (exited), no index s | peak GB |"
+    )
     print("|---|---|---|---|---|---|")
     for store in stores:
+        # The fresh processes first, with no quotebot of this process's loaded beside them.
+        cache = Bot(Settings(store=store, chroma_url=chroma_url)).store.cache_folder
+        for saved in cache.glob("index-*"):
+            shutil.rmtree(saved)
+        rebuilt, rebuilt_exit, peak_rebuilt = _fresh_ask(store, questions[0], chroma_url)
+        persisted, persisted_exit, peak = _fresh_ask(store, questions[0], chroma_url)
         bot = Bot(Settings(store=store, chroma_url=chroma_url))
         bot.warm_up()
         times = []
@@ -103,13 +125,9 @@ def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) ->
             bot.ask(q, k=5)
             times.append((time.perf_counter() - started) * 1000)
         p50, p95 = statistics.median(times), float(np.percentile(times, 95))
-        persisted, peak = _fresh_ask(store, questions[0], chroma_url)
-        for saved in bot.store.cache_folder.glob("index-*"):
-            shutil.rmtree(saved)
-        rebuilt, peak_rebuilt = _fresh_ask(store, questions[0], chroma_url)
         print(
-            f"| {bot.store.count()} | {p50:.0f} | {p95:.0f} | {persisted:.1f} | {rebuilt:.1f} | "
-            f"{max(peak, peak_rebuilt):.2f} |",
+            f"| {bot.store.count()} | {p50:.0f} | {p95:.0f} | {persisted:.1f} ({persisted_exit:.1f}) | "
+            f"{rebuilt:.1f} ({rebuilt_exit:.1f}) | {max(peak, peak_rebuilt):.2f} |",
             flush=True,
         )
     print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB)")

@@ -242,7 +242,13 @@ class DerivedIndex:
             saved = json.loads((folder / "index.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return str(saved["key"]) if isinstance(saved, dict) and saved.get("format") == _FORMAT else None
+        if (
+            not isinstance(saved, dict)
+            or saved.get("format") != _FORMAT
+            or not isinstance(saved.get("key"), str)
+        ):
+            return None
+        return saved["key"]
 
     @classmethod
     def load(

@@ -302,8 +302,10 @@ class Store:
         """The index for ``key`` made from an earlier one (this process's, or the one saved) by
         re-reading only the sources written since; None when that cannot be known. On a Chroma
         server, writers are not serialised, so their log could lose an entry: never there."""
-        base = self._derived or self._saved_index()
-        if self.path is None or base is None:
+        if self.path is None:
+            return None
+        base = self._derived if self._derived is not None else self._saved_index()
+        if base is None:
             return None
         changed = changed_since(meta, base.key.split(":")[0])
         if changed is None:

@@ -8,7 +8,10 @@ transcript). Only a file inside the transcript's own folder counts, never one a 
 
 from __future__ import annotations
 
+import os
 import re
+import time
+from functools import lru_cache
 from pathlib import Path
 
 # What a browser plays, by suffix, and as what; anything else is not served.
@@ -28,6 +31,7 @@ UNPLAYABLE = (
 )
 MEDIA_SUFFIXES = (*PLAYABLE, *UNPLAYABLE)  # in the order a same-named file is preferred
 MAX_MEDIA_BYTES = 2 * 1024**3
+_RECENT_NS = 2_000_000_000  # a folder changed this recently is listed afresh
 
 _LANGUAGE = re.compile(r"\.[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")  # subtitles' "talk.en", "talk.pt-BR"
 _TIME = re.compile(r"(?:(\d{1,3}):)?(\d{1,3}):(\d\d)(?:[.,](\d{1,3}))?")
@@ -49,12 +53,31 @@ def find_media(transcript: Path, named: str | None = None) -> tuple[str | None, 
     stems = [stem]
     if (language := _LANGUAGE.search(stem)) and language.start():  # "talk.en.vtt": "talk.en", then "talk"
         stems.append(stem[: language.start()])
+    present = _names_in(folder)
     for name in stems:
         for suffix in MEDIA_SUFFIXES:
-            for found in (folder / f"{name}{suffix}", folder / f"{name}{suffix.upper()}"):
-                if found.is_file() and _inside(found, folder):
+            for candidate in (f"{name}{suffix}", f"{name}{suffix.upper()}"):
+                found = folder / candidate
+                if candidate in present and found.is_file() and _inside(found, folder):
                     return str(found), None
     return None, None
+
+
+def _names_in(folder: Path) -> frozenset[str]:
+    """The names in ``folder``, listed once while it is unchanged: a folder of 1,500 transcripts
+    asked each of its files for 24 recordings' names took 0.6 s of an ingest."""
+    try:
+        changed = folder.stat().st_mtime_ns
+        if time.time_ns() - changed < _RECENT_NS:  # a change within the clock's tick keeps the time
+            return frozenset(os.listdir(folder))
+        return _listing(str(folder), changed)
+    except OSError:
+        return frozenset()
+
+
+@lru_cache(maxsize=64)
+def _listing(folder: str, changed: int) -> frozenset[str]:  # ``changed``: the folder's mtime
+    return frozenset(os.listdir(folder))
 
 
 def _named_media(transcript: str, folder: Path, named: str) -> tuple[str | None, str | None]:

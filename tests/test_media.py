@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import math
+import os
 import struct
 import wave
 from pathlib import Path
@@ -68,6 +69,24 @@ def recorded(**fields) -> Passage:
 
 
 # -- finding it ------------------------------------------------------------------------------
+
+
+def test_a_folder_listed_once_is_listed_again_when_it_changes(tmp_path):
+    """The names a folder holds are kept while its modification time stays: a recording added
+    or removed since is seen, whether the folder changed a moment ago or an hour later."""
+    transcript = tmp_path / "talk.vtt"
+    transcript.write_text("WEBVTT\n", encoding="utf-8")
+    hour_ago = (transcript.stat().st_mtime_ns // 10**9 - 3600) * 10**9
+    os.utime(tmp_path, ns=(hour_ago, hour_ago))
+    assert find_media(transcript) == (None, None)  # listed, and kept
+    recording = tmp_path / "talk.mp3"
+    recording.write_bytes(b"ID3")
+    assert find_media(transcript) == (str(recording.resolve()), None)  # changed just now
+    os.utime(tmp_path, ns=(hour_ago + 10**9, hour_ago + 10**9))
+    assert find_media(transcript) == (str(recording.resolve()), None)  # listed again, and kept
+    recording.unlink()
+    os.utime(tmp_path, ns=(hour_ago + 2 * 10**9, hour_ago + 2 * 10**9))
+    assert find_media(transcript) == (None, None)
 
 
 def test_a_recording_of_the_transcript_s_name_beside_it_is_found(tmp_path):

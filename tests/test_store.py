@@ -366,13 +366,16 @@ def test_vectors_of_more_ids_than_one_query_can_bind(bundled_bot):
 
 def test_a_write_by_the_chat_gives_way_to_questions_being_answered(make_bot, transcript_copy, monkeypatch):
     """While the chat answers a question, its own ingest embeds nothing (for a short while at
-    most); a write outside a chat never waits."""
+    most), then embeds a few passages at a time; with no question, a few more; a write outside
+    a chat never waits."""
     bot = make_bot()
     waited: list[float] = []
+    sizes: list[int] = []
     embed = bot.store.embedder.embed
 
     def timed_embed(texts):
         waited.append(time.monotonic())
+        sizes.append(len(texts))
         return embed(texts)
 
     monkeypatch.setattr(bot.store, "_background_embedder", bot.store.embedder)
@@ -383,11 +386,14 @@ def test_a_write_by_the_chat_gives_way_to_questions_being_answered(make_bot, tra
             started = time.monotonic()
             bot.ingest([transcript_copy])
         assert waited and waited[0] - started >= 0.4  # it waited for the question, up to its limit
+        assert sum(sizes) == bot.store.count() and max(sizes) == 4
         other = transcript_copy.with_name("copy-" + transcript_copy.name)
         other.write_text(transcript_copy.read_text(encoding="utf-8").replace("Lavrov", "Lavrova"))
         waited.clear()
+        sizes.clear()
         started = time.monotonic()
         bot.ingest([other])
         assert waited and waited[0] - started < 0.4  # no question, no wait
+        assert max(sizes) == 16
     finally:
         bot.store.release()

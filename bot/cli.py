@@ -245,13 +245,14 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
     if bot.store.count() == 0:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
     bot.warm_up()
-    stored = {info.source for info in bot.sources()}
+    index = bot.store.derived()  # loaded by the warm-up: every passage, without reading them again
+    stored = set(index.sources.tolist())
     if missing := sorted({c.source for c in cases if c.source and c.source not in stored}):
         raise QuotebotError(
             f"{args.file} asks of sources the store does not hold: {', '.join(missing)}. "
             'Ingest them first, or remove their "source".'
         )
-    for case in unfindable(cases, (p.text for p in bot.store.derived().passages)):
+    for case in unfindable(cases, (p.text for p in index.passages)):
         print(
             f"warning: {args.file}, line {case.line}: no ingested passage holds its gold span, so it "
             "counts as a miss whatever the answer; check the span against the transcript.",

@@ -313,11 +313,7 @@ class Store:
         changed = changed_since(meta, base.key.split(":")[0])
         if changed is None:
             return None
-        passages = [
-            p
-            for start in range(0, len(changed), _PAGE_SOURCES)
-            for p in self.passages(Scope.of(sorted(changed)[start : start + _PAGE_SOURCES], None))
-        ]
+        passages = [p for page in _pages(changed) for p in self.passages(Scope.of(page, None))]
         index = DerivedIndex.updated(base, key, changed, passages, self._background, self.cache_folder)
         # A write between reading the key and the passages: the next question brings it up to date.
         return index if key.rsplit(":", 1)[1] == str(len(index)) else None
@@ -325,8 +321,9 @@ class Store:
     def _saved_index(self) -> DerivedIndex | None:
         """The index an earlier process saved, whatever state of the store it was saved for."""
         for folder in sorted(self.cache_folder.glob("index-*")):
-            saved = DerivedIndex.saved_key(folder)
-            if saved is not None and not folder.name.endswith(".partial"):
+            if folder.name.endswith(".partial"):  # another process is saving it
+                continue
+            if (saved := DerivedIndex.saved_key(folder)) is not None:
                 return DerivedIndex.load(folder, saved, self._background, self.cache_folder)
         return None
 
@@ -536,9 +533,8 @@ class Store:
     def _stored_versions(self, sources: list[str]) -> dict[str, list[tuple[str, int]]]:
         """(content hash, passage count) as recorded on each stored passage of each of ``sources``."""
         found: dict[str, list[tuple[str, int]]] = {}
-        for start in range(0, len(sources), _PAGE_SOURCES):
-            where = {"source": {"$in": sources[start : start + _PAGE_SOURCES]}}
-            for meta in self._get_all(include=["metadatas"], where=where)["metadatas"]:
+        for page in _pages(sources):
+            for meta in self._get_all(include=["metadatas"], where={"source": {"$in": page}})["metadatas"]:
                 found.setdefault(meta["source"], []).append((meta["source_hash"], meta["source_passages"]))
         return found
 
@@ -667,6 +663,13 @@ def changed_since(meta: dict[str, Any], generation: str) -> set[str] | None:
         changed.update(sources)
         at = after
     return changed if at == current else None
+
+
+def _pages(sources: Collection[str]) -> Iterator[list[str]]:
+    """``sources`` in lists short enough for one ``$in`` filter."""
+    ordered = sorted(sources)
+    for start in range(0, len(ordered), _PAGE_SOURCES):
+        yield ordered[start : start + _PAGE_SOURCES]
 
 
 def _groups(todo: list[tuple[Parsed, str, bool]]) -> Iterator[list[tuple[Parsed, str, bool]]]:

@@ -423,8 +423,8 @@ class Bot:
         """The details of ``passages``, embedded in one batch."""
         spans = [sentence_spans(p.text) for p in passages]
         texts = [p.text[a:b] for p, sentences in zip(passages, spans, strict=True) for a, b in sentences]
-        vectors = self.embedder.embed(texts)
-        pieces = self.embedder.embed_pieces([p.text for p in passages])
+        vectors = self.embedder.embed(texts, approximate=True)
+        pieces = self.embedder.embed_pieces([p.text for p in passages], approximate=True)
         made, start = {}, 0
         for p, sentences, passage_pieces in zip(passages, spans, pieces, strict=True):
             end = start + len(sentences)

@@ -498,9 +498,9 @@ def test_questions_at_once_embed_each_passage_once_and_answer_as_alone(make_bot,
     embedded: list[str] = []
     real = embedder.embed_pieces
 
-    def counting(texts):
+    def counting(texts, **options):
         embedded.extend(texts)
-        return real(texts)
+        return real(texts, **options)
 
     embedder.embed_pieces = counting  # the real model, counted
     try:

@@ -28,6 +28,7 @@ def _encoding() -> tiktoken.Encoding:
     return tiktoken.get_encoding(ENCODING)
 
 
+@lru_cache(maxsize=4096)  # the chunker counts a paragraph, then the passage it makes of it
 def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
 

@@ -10,6 +10,7 @@ import pytest
 from chromadb.config import Settings
 from conftest import BUNDLED, FIXTURES
 
+import vectorstore.store as store_module
 from ingest.errors import InputFileError, SourceNotFoundError, StoreModelMismatchError
 from ingest.pipeline import ReadFile
 from vectorstore import Scope, Store
@@ -239,6 +240,26 @@ def test_short_files_are_embedded_together_and_a_rerun_reads_the_store_once(make
     monkeypatch.setattr(ReadFile, "cut", not_cut)
     assert len(bot.ingest([folder]).unchanged) == 30
     assert len(gets) == 1 and calls == [30]
+
+
+def test_files_of_like_length_are_embedded_together_and_reported_in_folder_order(
+    make_bot, tmp_path, monkeypatch
+):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    long = " ".join(["The harvest this year was the best the region has seen in a decade."] * 4)
+    for i in range(8):
+        (folder / f"answer-{i}.txt").write_text(f"Q: Question {i}?\n\nA: {long if i % 2 else f'Yes, {i}.'}\n")
+    monkeypatch.setattr(store_module, "_BATCH", 4)
+    bot = make_bot()
+    calls: list[list[str]] = []
+    embed = bot.store.embedder.embed
+    monkeypatch.setattr(bot.store.embedder, "embed", lambda texts: calls.append(texts) or embed(texts))
+    report = bot.ingest([folder])
+    assert report.added == [f"answer-{i}.txt" for i in range(8)]
+    # A batch is padded to its longest text: the short answers are not embedded beside long ones.
+    assert [{len(t) > 100 for t in call} for call in calls] == [{False}, {True}]
+    assert len(bot.store.passages()) == 8
 
 
 def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import shutil
+import statistics
 import threading
 import time
 import uuid
@@ -490,12 +491,15 @@ class Store:
             # crash here, keys it to a state that the finished write does not share.
             self._changed(changed)
         total = sum(len(p.passages) for p, _, _ in todo)
+        # Files of like length are written together: a model batch is padded to its longest text,
+        # and short files in folder order made batches of one long text and many short ones.
+        by_length = sorted(todo, key=lambda item: _median_length(item[0]))
         with tqdm(total=total, unit="passage", desc="Embedding", disable=not progress or not total) as bar:
-            for group in _groups(todo):
+            for group in _groups(by_length):
                 self._write([(parsed, digest) for parsed, digest, _ in group], bar)
-                for parsed, _, existed in group:
-                    (report.replaced if existed else report.added).append(parsed.document.source)
-                    report.passages += len(parsed.passages)
+        for parsed, _, existed in todo:
+            (report.replaced if existed else report.added).append(parsed.document.source)
+            report.passages += len(parsed.passages)
         if todo:
             self._changed(changed)
 
@@ -686,6 +690,10 @@ def _groups(todo: list[tuple[Parsed, str, bool]]) -> Iterator[list[tuple[Parsed,
         size += passages
     if group:
         yield group
+
+
+def _median_length(parsed: Parsed) -> float:
+    return statistics.median(len(p.text) for p in parsed.passages) if parsed.passages else 0.0
 
 
 def _save_index(index: DerivedIndex, folder: Path) -> None:

@@ -12,7 +12,7 @@ from ingest import Passage, passage_id, sentence_spans
 from ingest.words import acronyms, tokenize
 from vectorstore import Scope
 from vectorstore import index as index_module
-from vectorstore.index import DerivedIndex
+from vectorstore.index import DerivedIndex, _Tokens
 
 
 def _passage(text: str, turn: int, speaker: str = "Sergey Lavrov") -> Passage:
@@ -161,3 +161,9 @@ def test_a_speaker_name_counts_once_when_spelling_is_corrected(embedder):
     index = DerivedIndex.build("fp", passages, embedder)
     # "defese" is one edit from "defense" (said ten times) and from "Deese" (who speaks 101 times).
     assert index.speller.correct("What about defese?") == "What about defense?"
+
+
+def test_postings_list_the_rows_that_use_each_word_in_order():
+    tokens = _Tokens.of([["b", "a"], ["c"], ["a", "a", "c"], []])
+    postings = tokens.postings()
+    assert {w: rows.tolist() for w, rows in postings.items()} == {"a": [0, 2], "b": [0], "c": [1, 2]}

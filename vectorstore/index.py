@@ -21,6 +21,8 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import orjson
+import scipy.sparse
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest import Passage, sentence_spans
@@ -90,11 +92,11 @@ class _Tokens:
 
     def postings(self) -> dict[str, np.ndarray]:
         """Word -> the rows that use it, in order."""
-        rows = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
-        order = np.argsort(self.ids, kind="stable")
-        bounds = np.searchsorted(self.ids[order], np.arange(len(self.vocab) + 1))
-        by_word = rows[order]
-        return {str(w): by_word[bounds[i] : bounds[i + 1]] for i, w in enumerate(self.vocab.tolist())}
+        # The rows by word are the transpose of the words by row (a sparse matrix's columns).
+        shape = (len(self.indptr) - 1, len(self.vocab))
+        by_word = scipy.sparse.csr_array((self.counts, self.ids, self.indptr), shape=shape).tocsc()
+        bounds, rows = by_word.indptr, by_word.indices
+        return {str(w): rows[bounds[i] : bounds[i + 1]] for i, w in enumerate(self.vocab.tolist())}
 
 
 @dataclass(frozen=True)
@@ -212,13 +214,9 @@ class DerivedIndex:
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created if need be) for :meth:`load`."""
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "passages.json").write_text(
-            # Field by field: astuple deep-copies every value, and took 6 s at 100,000 passages.
-            json.dumps(
-                [[getattr(p, name) for name in _PASSAGE_FIELDS] for p in self.passages], ensure_ascii=False
-            ),
-            encoding="utf-8",
-        )
+        # Field by field: astuple deep-copies every value, and took 6 s at 100,000 passages.
+        rows = [[getattr(p, name) for name in _PASSAGE_FIELDS] for p in self.passages]
+        (folder / "passages.json").write_bytes(orjson.dumps(rows))
         np.savez(
             folder / "tokens.npz", indptr=self.tokens.indptr, ids=self.tokens.ids, counts=self.tokens.counts
         )
@@ -262,7 +260,8 @@ class DerivedIndex:
             saved = json.loads((folder / "index.json").read_text(encoding="utf-8"))
             if saved != {"format": _FORMAT, "key": key}:
                 return None
-            rows = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+            # orjson: the standard library's json took 1.4 s of a 3 s load at 100,000 passages.
+            rows = orjson.loads((folder / "passages.json").read_bytes())
             passages = [Passage(*row) for row in rows]
             words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
             with np.load(folder / "tokens.npz", allow_pickle=False) as data:

@@ -10,7 +10,7 @@ source names, each vector perturbed (Gaussian noise of 0.05 per dimension, renor
 rows are synthetic, and the table says how many. ``measure`` asks each store the questions of
 QUESTIONS.jsonl (the "question" field) in one warm process for p50/p95, then times a fresh
 ``quotebot ask`` (with the derived indexes persisted, and with them deleted: until its answer
-is printed, and until the process has exited) and reports its peak memory. A store on a Chroma
+is printed, and until the process has exited) and reports its peak memory in each case. A store on a Chroma
 server is measured with ``--chroma-url`` (serve one built store with ``chroma run --path
 OUT_FOLDER/N-passages --host 127.0.0.1 --port P`` and name that folder, whose size the table
 then shows); the derived indexes are then kept in this machine's cache.
@@ -107,7 +107,7 @@ def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) ->
     questions = _questions(questions_file)
     print(
         "| passages | p50 ms | p95 ms | first answer (process exited), index kept s "
-        "| first answer (exited), no index s | peak GB |"
+        "| first answer (exited), no index s | peak GB, index kept / no index |"
     )
     print("|---|---|---|---|---|---|")
     for store in stores:
@@ -127,7 +127,7 @@ def measure(stores: list[Path], questions_file: Path, chroma_url: str | None) ->
         p50, p95 = statistics.median(times), float(np.percentile(times, 95))
         print(
             f"| {bot.store.count()} | {p50:.0f} | {p95:.0f} | {persisted:.1f} ({persisted_exit:.1f}) | "
-            f"{rebuilt:.1f} ({rebuilt_exit:.1f}) | {max(peak, peak_rebuilt):.2f} |",
+            f"{rebuilt:.1f} ({rebuilt_exit:.1f}) | {peak:.2f} / {peak_rebuilt:.2f} |",
             flush=True,
         )
     print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB)")

@@ -168,7 +168,7 @@ def test_after_a_write_the_index_is_updated_from_the_sources_it_changed(
     real_build = DerivedIndex.build
 
     def every_passage(key: str) -> DerivedIndex:  # the index a build from scratch gives
-        return real_build(key, writer.store._passages_now(), writer.embedder, writer.store.cache_folder)
+        return real_build(key, writer.store.passages(), writer.embedder, writer.store.cache_folder)
 
     def no_build(*args, **kwargs):
         raise AssertionError("the index should have been updated, not built from every passage")

@@ -13,8 +13,9 @@ import hashlib
 import json
 import logging
 import math
+from array import array
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -50,15 +51,26 @@ class _Tokens:
     counts: np.ndarray  # how often row i uses each of its words
 
     @classmethod
-    def of(cls, docs: Sequence[Sequence[str]]) -> _Tokens:
-        counted = [sorted(Counter(doc).items()) for doc in docs]
+    def of(cls, docs: Iterable[Sequence[str]]) -> _Tokens:
+        """The words of ``docs``, read one doc at a time: a million passages' words held at once,
+        each a string of its own, took gigabytes."""
+        number: dict[str, int] = {}
+        ids, counts, lengths = array("q"), array("i"), array("q")
+        for doc in docs:
+            counted = Counter(doc)
+            ids.extend(number.setdefault(w, len(number)) for w in counted)
+            counts.extend(counted.values())
+            lengths.append(len(counted))
         # Objects, not fixed-width strings: one very long "word" would widen every entry.
-        vocab = np.array(sorted({w for doc in counted for w, _ in doc}), dtype=object)
-        number = {w: i for i, w in enumerate(vocab.tolist())}
-        ids = np.array([number[w] for doc in counted for w, _ in doc], dtype=np.int64)
-        counts = np.array([n for doc in counted for _, n in doc], dtype=np.int32)
-        indptr = np.concatenate([[0], np.cumsum([len(doc) for doc in counted])]).astype(np.int64)
-        return cls(vocab, indptr, ids, counts)
+        vocab = np.array(sorted(number), dtype=object)
+        renumber = np.empty(len(vocab), np.int64)  # the order met -> the vocabulary's order
+        renumber[np.array([number[w] for w in vocab.tolist()], dtype=np.int64)] = np.arange(len(vocab))
+        row_ids = renumber[np.array(ids, dtype=np.int64)]
+        row_lengths = np.array(lengths, dtype=np.int64)
+        rows = np.repeat(np.arange(len(row_lengths)), row_lengths)
+        order = np.lexsort((row_ids, rows))  # each row's words in the vocabulary's order
+        indptr = np.concatenate([[0], np.cumsum(row_lengths)]).astype(np.int64)
+        return cls(vocab, indptr, row_ids[order], np.array(counts, dtype=np.int32)[order])
 
     @classmethod
     def gather(cls, parts: Sequence[_Tokens], rows: Sequence[tuple[int, int]]) -> _Tokens:
@@ -152,8 +164,10 @@ class DerivedIndex:
         cls, key: str, passages: Sequence[Passage], embedder: Embedder, cache: Path | None = None
     ) -> DerivedIndex:
         """The index of ``passages``, known by ``key`` (what the store was when they were read)."""
-        docs = [tokenize(_about(p)) for p in passages]
-        return cls._of(key, passages, _Tokens.of(docs), docs, embedder, cache)
+        tokens = _Tokens.of(tokenize(_about(p)) for p in passages)
+        # Each word once, as the vocabulary holds it, however many passages use it.
+        docs = [tokens.doc(i) for i in range(len(passages))]
+        return cls._of(key, passages, tokens, docs, embedder, cache)
 
     @classmethod
     def updated(
@@ -167,7 +181,7 @@ class DerivedIndex:
     ) -> DerivedIndex:
         """``base`` with the sources ``changed`` holding ``passages`` now (none if removed): the same
         index a build from every passage gives, without reading or tokenizing the others again."""
-        added = _Tokens.of([tokenize(_about(p)) for p in passages])
+        added = _Tokens.of(tokenize(_about(p)) for p in passages)
         rows = [(p, 0, i) for i, p in enumerate(base.passages) if p.source not in changed]
         rows += [(p, 1, i) for i, p in enumerate(passages)]
         rows.sort(key=lambda row: (row[0].source, row[0].char_start))

@@ -210,13 +210,21 @@ class Store:
 
     def passages(self, scope: Scope | None = None) -> list[Passage]:
         """Every passage in ``scope`` (all of them by default), in source order."""
-        where = scope.where() if scope else None
-        return _in_source_order(self._get_all(where=where, include=["documents", "metadatas"]))
+        return self._passages_where(scope.where() if scope else None)
 
     def passages_of(self, source: str, turn: int) -> list[Passage]:
         """The passages of one answer (``turn``) of ``source``, in order."""
-        where = {"$and": [{"source": source}, {"turn": turn}]}
-        return _in_source_order(self._get_all(where=where, include=["documents", "metadatas"]))
+        return self._passages_where({"$and": [{"source": source}, {"turn": turn}]})
+
+    def _passages_where(self, where: dict[str, Any] | None) -> list[Passage]:
+        """The passages ``where`` allows, in source order. Each page of rows becomes passages
+        before the next is read: a million rows held beside their passages took gigabytes."""
+        found = [
+            to_passage(i, text, meta)
+            for page in self._get_pages(["documents", "metadatas"], where)
+            for i, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        ]
+        return sorted(found, key=lambda p: (p.source, p.char_start))
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with id ``passage_id``, or None when the store has none."""
@@ -226,16 +234,21 @@ class Store:
         return to_passage(result["ids"][0], result["documents"][0], result["metadatas"][0])
 
     def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+        for page in self._get_pages(include, where):
+            for key in out:
+                out[key].extend(page[key])
+        return out
+
+    def _get_pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """``collection.get`` page by page: one call over tens of thousands of rows fails in
         Chroma's SQLite layer ("too many SQL variables")."""
-        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
         offset = 0
         while True:
             page = self.collection.get(where=where or None, include=include, limit=_PAGE, offset=offset)
-            for key in out:
-                out[key].extend(page[key])
+            yield page
             if len(page["ids"]) < _PAGE:
-                return out
+                return
             offset += _PAGE
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
@@ -296,7 +309,7 @@ class Store:
             index = self._updated(key, meta)
             how = "updated the"
             if index is None:
-                index = DerivedIndex.build(key, self._passages_now(), self._background, cache)
+                index = DerivedIndex.build(key, self.passages(), self._background, cache)
                 how = "built the"
             _save_index(index, folder)
         logger.info("%s indexes over %d passages in %.1f s", how, len(index), time.perf_counter() - started)
@@ -350,10 +363,6 @@ class Store:
                 )
             )
         return infos
-
-    def _passages_now(self) -> list[Passage]:
-        """Every passage, in source order, from one pass over the store."""
-        return _in_source_order(self._get_all(include=["documents", "metadatas"]))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -712,13 +721,6 @@ def _save_index(index: DerivedIndex, folder: Path) -> None:
     for old in folder.parent.glob("index-*"):
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _in_source_order(rows: dict[str, list[Any]]) -> list[Passage]:
-    found = [
-        to_passage(i, d, m) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=True)
-    ]
-    return sorted(found, key=lambda p: (p.source, p.char_start))
 
 
 def _content_hash(data: bytes, max_tokens: int, media: str | None = None) -> str:

@@ -130,7 +130,7 @@ class Embedder:
 
 def _precision(approximate: bool) -> contextlib.AbstractContextManager[object]:
     """The model in bfloat16 when ``approximate`` and this CPU computes bfloat16 natively (AVX-512
-    BF16 or AMX): in about half the time, vectors within 1e-4 of the float32 ones in cosine.
+    BF16 or AMX): in about half the time, vectors within 2e-4 of the float32 ones in cosine.
     Re-scoring a question's candidates uses it; what is stored, and the question's own vector
     that searches it, never do. Elsewhere bfloat16 is emulated, and slower: float32 is kept."""
     import torch

@@ -164,10 +164,7 @@ class DerivedIndex:
         cls, key: str, passages: Sequence[Passage], embedder: Embedder, cache: Path | None = None
     ) -> DerivedIndex:
         """The index of ``passages``, known by ``key`` (what the store was when they were read)."""
-        tokens = _Tokens.of(tokenize(_about(p)) for p in passages)
-        # Each word once, as the vocabulary holds it, however many passages use it.
-        docs = [tokens.doc(i) for i in range(len(passages))]
-        return cls._of(key, passages, tokens, docs, embedder, cache)
+        return cls._of(key, passages, _Tokens.of(tokenize(_about(p)) for p in passages), embedder, cache)
 
     @classmethod
     def updated(
@@ -186,8 +183,7 @@ class DerivedIndex:
         rows += [(p, 1, i) for i, p in enumerate(passages)]
         rows.sort(key=lambda row: (row[0].source, row[0].char_start))
         tokens = _Tokens.gather([base.tokens, added], [(part, i) for _, part, i in rows])
-        docs = [tokens.doc(i) for i in range(len(rows))]
-        return cls._of(key, [p for p, _, _ in rows], tokens, docs, embedder, cache)
+        return cls._of(key, [p for p, _, _ in rows], tokens, embedder, cache)
 
     @classmethod
     def _of(
@@ -195,13 +191,13 @@ class DerivedIndex:
         key: str,
         passages: Sequence[Passage],
         tokens: _Tokens,
-        docs: Sequence[Sequence[str]],
         embedder: Embedder,
         cache: Path | None,
     ) -> DerivedIndex:
         bm25 = bm25s.BM25()
         if passages:
-            bm25.index(docs, show_progress=False)
+            # Each word as the vocabulary's one string, however many passages use it.
+            bm25.index([tokens.doc(i) for i in range(len(passages))], show_progress=False)
         speakers = {p.speaker or "" for p in passages}
         return cls(key, passages, embedder, cache, tokens, bm25, _surnames(speakers, passages))
 
@@ -268,12 +264,9 @@ class DerivedIndex:
     ) -> DerivedIndex | None:
         """The index saved in ``folder`` if it was saved for ``key``; None if it was not, or cannot
         be read (it is then rebuilt: losing it loses nothing)."""
-        if not (folder / "index.json").exists():
+        if cls.saved_key(folder) != key:
             return None
         try:
-            saved = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-            if saved != {"format": _FORMAT, "key": key}:
-                return None
             # orjson: the standard library's json took 1.4 s of a 3 s load at 100,000 passages.
             rows = orjson.loads((folder / "passages.json").read_bytes())
             passages = [Passage(*row) for row in rows]

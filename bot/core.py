@@ -423,8 +423,12 @@ class Bot:
         """The details of ``passages``, embedded in one batch."""
         spans = [sentence_spans(p.text) for p in passages]
         texts = [p.text[a:b] for p, sentences in zip(passages, spans, strict=True) for a, b in sentences]
-        vectors = self.embedder.embed(texts, approximate=True)
-        pieces = self.embedder.embed_pieces([p.text for p in passages], approximate=True)
+        # One pass reads every sentence alone and every passage whole.
+        read = self.embedder.embed_pieces(texts + [p.text for p in passages], approximate=True)
+        vectors = np.array([r.vector for r in read[: len(texts)]], dtype=np.float32).reshape(
+            -1, self.embedder.dimension
+        )
+        pieces = read[len(texts) :]
         made, start = {}, 0
         for p, sentences, passage_pieces in zip(passages, spans, pieces, strict=True):
             end = start + len(sentences)

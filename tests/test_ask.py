@@ -508,7 +508,8 @@ def test_questions_at_once_embed_each_passage_once_and_answer_as_alone(make_bot,
             answers = list(pool.map(lambda _: bot.ask(question), range(8)))
     finally:
         del embedder.embed_pieces
-    passages = [t for t in embedded if t != question]
+    stored = {p.text for p in bot.store.passages()}
+    passages = [t for t in embedded if t in stored]
     assert passages and len(passages) == len(set(passages))
     assert all([q.passage.id for q in a.quotes] == [q.passage.id for q in alone.quotes] for a in answers)
     assert all(a.quotes[0].highlight == alone.quotes[0].highlight for a in answers)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 from conftest import BUNDLED
 
-from vectorstore.embedder import MAX_WORDPIECES, Embedder, _native_bfloat16
+from vectorstore.embedder import MAX_WORDPIECES, Embedder, _packed
 
 
 def test_word_pieces_point_back_into_the_text(embedder):
@@ -74,9 +74,39 @@ def test_approximate_vectors_stay_within_a_hair_of_the_exact_ones(embedder):
     paragraphs = [p for p in BUNDLED.read_text(encoding="utf-8").split("\n\n") if len(p) > 40][:24]
     exact, rough = embedder.embed(paragraphs), embedder.embed(paragraphs, approximate=True)
     assert np.min(np.sum(exact * rough, axis=1)) > 0.999
-    # bfloat16 where the CPU computes it, and so a different result; float32, the same one, elsewhere
-    assert np.array_equal(exact, rough) != _native_bfloat16()
     rough_pieces = embedder.embed_pieces(paragraphs[:6], approximate=True)
     for a, b in zip(embedder.embed_pieces(paragraphs[:6]), rough_pieces, strict=True):
         assert a.spans == b.spans
         assert np.min(np.sum(a.vectors * b.vectors, axis=1)) > 0.999
+
+
+def test_texts_read_packed_together_come_out_as_each_read_alone(embedder):
+    """The approximate reading packs texts end to end, several to a row of the model's input: in
+    float32 each comes out as the model reads it alone, whatever it was packed beside."""
+    packed = Embedder()
+    packed._approximate = embedder.model[0].auto_model  # float32, to compare exactly
+    packed._model = embedder.model
+    long = " ".join(f"word{i}" for i in range(400))  # past what the model reads: truncated alike
+    texts = [
+        "Sanctions hit Lavrov’s economies.",
+        "Yes.",
+        long,
+        BUNDLED.read_text(encoding="utf-8")[:600],
+        "Short.",
+    ]
+    rows = _packed([embedder.count_wordpieces(t) for t in texts[:2] + texts[3:]], MAX_WORDPIECES)
+    assert len(rows) < 4  # so some texts do share a row
+    for alone, together in zip(
+        embedder.embed_pieces(texts), packed.embed_pieces(texts, approximate=True), strict=True
+    ):
+        assert alone.spans == together.spans
+        assert float(alone.vector @ together.vector) > 0.99999
+        assert np.min(np.sum(alone.vectors * together.vectors, axis=1)) > 0.99999
+
+
+def test_packing_fills_rows_without_overflowing_them():
+    lengths = [256, 3, 200, 50, 60, 7, 120, 130, 1]
+    rows = _packed(lengths, 256)
+    assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
+    assert all(sum(lengths[i] for i in row) <= 256 for row in rows)
+    assert len(rows) == 4  # 256 | 200+50+3+1 | 130+120 | 60+7: first-fit, longest first

@@ -66,6 +66,10 @@ def build(real: Path, out: Path, sizes: list[int]) -> None:
             )
         took = time.perf_counter() - started
         print(f"{folder}: {collection.count()} passages ({max(size - n, 0)} synthetic) in {took:.0f} s")
+        # Read back by this process, so that a store Chroma cannot search fails here, not later.
+        started = time.perf_counter()
+        collection.query(query_embeddings=np.asarray(rows["embeddings"][:1], dtype=np.float32), n_results=1)
+        print(f"{folder}: searched in {time.perf_counter() - started:.1f} s")
 
 
 def _questions(file: Path) -> list[str]:

@@ -246,8 +246,7 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
         raise QuotebotError(f"The store at {bot.store.location} is empty: run `quotebot ingest PATH` first.")
     bot.warm_up()
     index = bot.store.derived()  # loaded by the warm-up: every passage, without reading them again
-    stored = set(index.sources.tolist())
-    if missing := sorted({c.source for c in cases if c.source and c.source not in stored}):
+    if missing := sorted({c.source for c in cases if c.source and c.source not in index.source_names}):
         raise QuotebotError(
             f"{args.file} asks of sources the store does not hold: {', '.join(missing)}. "
             'Ingest them first, or remove their "source".'

@@ -222,20 +222,19 @@ class Bot:
         if not len(index):
             return
         source_list = list(sources or [])
-        ingested = set(index.sources.tolist())
-        if missing := [s for s in source_list if s not in ingested]:
+        if missing := [s for s in source_list if s not in index.source_names]:
             raise SourceNotFoundError(
                 f"No source named {_names(missing)} in the store. "
-                f"Ingested sources: {_listing(sorted(ingested))}."
+                f"Ingested sources: {_listing(sorted(index.source_names))}."
             )
-        where = f"in {', '.join(source_list)}" if source_list else "in the store"
-        chosen = Scope.of(source_list).mask(index)
-        present = sorted({str(s) for s in index.speakers[chosen] if s})
         if speakers and (
             missing := [
                 s for s in speakers if not Scope.of(source_list, speakers_named(index, [s])).mask(index).any()
             ]
         ):
+            where = f"in {', '.join(source_list)}" if source_list else "in the store"
+            chosen = Scope.of(source_list).mask(index)
+            present = sorted({str(s) for s in index.speakers[chosen] if s})
             raise SpeakerNotFoundError(
                 f"No speaker named {_names(missing)} {where}. Speakers {where}: {_listing(present)}."
             )

@@ -80,5 +80,14 @@ def piece_match(query_vectors: np.ndarray, weights: np.ndarray, passage_vectors:
 def top_indices(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[int]:
     """Indices of the ``k`` highest positive scores (among ``allowed``), best first."""
     values = np.where(allowed, scores, -math.inf) if allowed is not None else scores.astype(np.float64)
-    order = np.argsort(-values, kind="stable")[:k]
+    if k < len(values):
+        # Sorting every passage took milliseconds at 100,000: sort only the k best, found by
+        # partition, ties at the k-th taken first by index as a stable sort of all would.
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        above = np.flatnonzero(values > kth)
+        best = np.concatenate([above, np.flatnonzero(values == kth)[: k - len(above)]])
+        best.sort()
+        order = best[np.argsort(-values[best], kind="stable")]
+    else:
+        order = np.argsort(-values, kind="stable")
     return [int(i) for i in order if values[i] > 0]

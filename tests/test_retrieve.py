@@ -262,6 +262,17 @@ def test_blend_is_a_unit_vector_between_the_two():
     assert blend(a, b, 0.0) == pytest.approx(a)
 
 
+def test_top_indices_are_those_a_stable_sort_of_every_score_gives_ties_and_all():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        scores = rng.integers(-2, 6, size=int(rng.integers(1, 60))).astype(np.float32)  # many ties
+        allowed = rng.random(len(scores)) < 0.8
+        k = int(rng.integers(1, 70))
+        values = np.where(allowed, scores, -np.inf)
+        expected = [int(i) for i in np.argsort(-values, kind="stable")[:k] if values[i] > 0]
+        assert top_indices(scores, k, allowed) == expected
+
+
 def test_top_indices_respects_the_filter_and_drops_zero_scores():
     scores = np.array([0.5, 0.0, 0.9, 0.7])
     assert top_indices(scores, 2) == [2, 3]

@@ -204,6 +204,11 @@ class DerivedIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
+    @cached_property
+    def source_names(self) -> frozenset[str]:
+        """The sources ingested, each once."""
+        return frozenset(self.sources.tolist())
+
     def words_of(self, row: int) -> frozenset[str]:
         """The content words passage ``row`` is indexed by."""
         return self.tokens.of_row(row)

@@ -302,14 +302,14 @@ class Bot:
         bm25 = query.lexical(partial(index.lexical_scores, unused=unused))
         bm25[~allowed] = 0.0
         # A passage written since this question's view was taken is left for the next question.
-        picked = {i for i in (index.position.get(pid) for pid, _ in dense) if i is not None and allowed[i]}
+        picked = {i for i in (index.row(pid) for pid, _ in dense) if i is not None and allowed[i]}
         picked.update(top_indices(bm25, k, allowed))
         picked.update(top_indices(index.question_similarity(query.vector), k, allowed))
         rows = sorted(picked)
-        missing = [index.passages[i].id for i in rows if index.passages[i].id not in similarity]
-        for pid, vector in self.store.vectors(missing).items():
+        ids = [index.passages.id(i) for i in rows]
+        for pid, vector in self.store.vectors([pid for pid in ids if pid not in similarity]).items():
             similarity[pid] = float(vector @ query.vector)
-        passage_sim = np.array([similarity.get(index.passages[i].id, 0.0) for i in rows], dtype=np.float32)
+        passage_sim = np.array([similarity.get(pid, 0.0) for pid in ids], dtype=np.float32)
         features = {
             "passage": passage_sim,
             "sentence": passage_sim.copy(),

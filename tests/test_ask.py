@@ -276,7 +276,7 @@ def test_a_word_only_other_sources_use_counts_as_never_used(with_beekeeper):
     index = bot.store.derived()
     question = "What does he say about sanctions and honey?"
     best = bot.rank(question, sources=[BUNDLED.name])[0]
-    tokens, words = best.query.tokens, index.words_of(index.position[best.passage.id])
+    tokens, words = best.query.tokens, index.words_of(index.row(best.passage.id))
     assert "honey" in tokens and "honey" not in words
     as_never_used = coverage(tokens, words, partial(index.idf, unused={"honey"}))
     assert best.signals["coverage"] == pytest.approx(as_never_used)

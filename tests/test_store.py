@@ -142,7 +142,9 @@ def test_saved_indexes_are_rebuilt_when_stale_or_lost(make_bot, transcript_copy,
 def _same_index(updated: DerivedIndex, built: DerivedIndex) -> None:
     assert updated.key == built.key
     assert [p.id for p in updated.passages] == [p.id for p in built.passages]
-    assert updated.passages == built.passages
+    assert list(updated.passages) == list(built.passages)
+    for name in ("sources", "speakers", "answers", "question_index", "paragraph_start", "paragraph_end"):
+        assert np.array_equal(getattr(updated, name), getattr(built, name)), name
     for name in ("vocab", "indptr", "ids", "counts"):
         assert np.array_equal(getattr(updated.tokens, name), getattr(built.tokens, name)), name
     assert updated.speaker_surnames == built.speaker_surnames

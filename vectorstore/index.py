@@ -22,7 +22,6 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-import orjson
 import scipy.sparse
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -30,12 +29,13 @@ from ingest import Passage, sentence_spans
 from ingest.words import NAME_WORD, STOPWORDS, stemmer, tokenize
 from vectorstore.embedder import Embedder
 from vectorstore.spelling import Speller, word_counts
+from vectorstore.table import PassageTable
 
 logger = logging.getLogger(__name__)
-_FORMAT = 3  # of a saved index: bump when what is saved changes (2: a passage's media; 3: word counts)
+# Of a saved index: bump when what is saved changes (2: a passage's media; 3: word counts; 4: columns).
+_FORMAT = 4
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
-_PASSAGE_FIELDS = [f.name for f in dataclasses.fields(Passage)]
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
 _ASKS_BACK_WORDS = 12
 
@@ -49,6 +49,8 @@ class _Tokens:
     indptr: np.ndarray  # row i is ids[indptr[i] : indptr[i + 1]]
     ids: np.ndarray
     counts: np.ndarray  # how often row i uses each of its words
+    # The rows by word (the transpose): word w's rows are rows[bounds[w] : bounds[w + 1]]
+    by_word: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, docs: Iterable[Sequence[str]]) -> _Tokens:
@@ -104,11 +106,39 @@ class _Tokens:
 
     def postings(self) -> dict[str, np.ndarray]:
         """Word -> the rows that use it, in order."""
+        bounds, rows = self.rows_by_word()
+        return {str(w): rows[bounds[i] : bounds[i + 1]] for i, w in enumerate(self.vocab.tolist())}
+
+    def rows_by_word(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.by_word is not None:
+            return self.by_word
         # The rows by word are the transpose of the words by row (a sparse matrix's columns).
         shape = (len(self.indptr) - 1, len(self.vocab))
         by_word = scipy.sparse.csr_array((self.counts, self.ids, self.indptr), shape=shape).tocsc()
-        bounds, rows = by_word.indptr, by_word.indices
-        return {str(w): rows[bounds[i] : bounds[i + 1]] for i, w in enumerate(self.vocab.tolist())}
+        return by_word.indptr, by_word.indices
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        bounds, rows = self.rows_by_word()
+        arrays = {
+            "indptr": self.indptr,
+            "ids": self.ids,
+            "counts": self.counts,
+            "bounds": bounds,
+            "rows": rows,
+        }
+        for name, values in arrays.items():
+            np.save(folder / f"{name}.npy", values)
+
+    @classmethod
+    def load(cls, folder: Path, vocab: np.ndarray) -> _Tokens:
+        """The words saved in ``folder``, mapped rather than read: a question reads a few rows'."""
+        arrays = {
+            name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            for name in ("indptr", "ids", "counts", "bounds", "rows")
+        }
+        by_word = (arrays.pop("bounds"), arrays.pop("rows"))
+        return cls(vocab, **arrays, by_word=by_word)
 
 
 @dataclass(frozen=True)
@@ -130,41 +160,46 @@ class DerivedIndex:
     def __init__(
         self,
         key: str,
-        passages: Sequence[Passage],
+        passages: PassageTable,
         embedder: Embedder,
         cache: Path | None,
         tokens: _Tokens,
         bm25: bm25s.BM25,
         surnames: dict[str, set[str]],
         words: tuple[Counter[str], Counter[str]] | None = None,
+        answers: np.ndarray | None = None,
     ) -> None:
         self.key = key
-        self.passages = list(passages)
-        self.position = {p.id: i for i, p in enumerate(self.passages)}
-        self.tokens = tokens
+        self.passages = passages
+        # Transposed once, for the postings and for saving.
+        self.tokens = tokens if tokens.by_word else dataclasses.replace(tokens, by_word=tokens.rows_by_word())
         self.bm25 = bm25
-        self.postings = tokens.postings()
-        self.questions = _question_vectors(self.passages, embedder, cache)
-        question_of = {q: i for i, q in enumerate(self.questions.texts)}
-        self.question_index = np.array([question_of.get(p.question or "", -1) for p in self.passages])
-        self.sources = np.array([p.source for p in self.passages], dtype=object)
-        self.speakers = np.array([p.speaker or "" for p in self.passages], dtype=object)
-        self.answers = np.array([not asks_back(p.text) for p in self.passages], dtype=bool)
+        self.postings = self.tokens.postings()
+        self.questions = _question_vectors(passages.distinct("question"), embedder, cache)
+        label_number = {label: n for n, label in enumerate(passages.labels)}
+        question_of = np.full(len(passages.labels) + 1, -1, dtype=np.int64)  # the last for no question
+        for i, question in enumerate(self.questions.texts):
+            question_of[label_number[question]] = i
+        self.question_index = question_of[passages.columns["question"]]
+        self.sources = passages.strings("source")
+        self.speakers = passages.strings("speaker", none="")
+        if answers is None:
+            answers = np.array([not asks_back(passages.text_of(i)) for i in range(len(passages))], dtype=bool)
+        self.answers = answers
         self.speaker_surnames = surnames
-        self.speaker_by_lower = {str(s).lower(): str(s) for s in set(self.speakers.tolist()) if s}
-        self.paragraph_spans: dict[tuple[str, int, int], tuple[int, int]] = {}
-        for p in self.passages:
-            span = (p.source, p.turn, p.paragraph)
-            start, end = self.paragraph_spans.get(span, (p.char_start, p.char_end))
-            self.paragraph_spans[span] = (min(start, p.char_start), max(end, p.char_end))
+        self.speaker_by_lower = {s.lower(): s for s in passages.distinct("speaker") if s}
+        self.paragraph_start, self.paragraph_end = _paragraph_bounds(passages)
         self._words = words
 
     @classmethod
     def build(
-        cls, key: str, passages: Sequence[Passage], embedder: Embedder, cache: Path | None = None
+        cls, key: str, passages: Iterable[Passage], embedder: Embedder, cache: Path | None = None
     ) -> DerivedIndex:
-        """The index of ``passages``, known by ``key`` (what the store was when they were read)."""
-        return cls._of(key, passages, _Tokens.of(tokenize(_about(p)) for p in passages), embedder, cache)
+        """The index of ``passages`` (in any order), known by ``key`` (what the store was when they
+        were read)."""
+        table = PassageTable.of(passages)
+        table = table.take(table.source_order())
+        return cls._of(key, table, _Tokens.of(tokenize(_about(p)) for p in table), embedder, cache)
 
     @classmethod
     def updated(
@@ -178,31 +213,38 @@ class DerivedIndex:
     ) -> DerivedIndex:
         """``base`` with the sources ``changed`` holding ``passages`` now (none if removed): the same
         index a build from every passage gives, without reading or tokenizing the others again."""
-        added = _Tokens.of(tokenize(_about(p)) for p in passages)
-        rows = [(p, 0, i) for i, p in enumerate(base.passages) if p.source not in changed]
-        rows += [(p, 1, i) for i, p in enumerate(passages)]
-        rows.sort(key=lambda row: (row[0].source, row[0].char_start))
-        tokens = _Tokens.gather([base.tokens, added], [(part, i) for _, part, i in rows])
-        return cls._of(key, [p for p, _, _ in rows], tokens, embedder, cache)
+        added = PassageTable.of(passages)
+        kept = np.flatnonzero(~np.isin(base.sources, list(changed)))
+        joined = PassageTable.joined([base.passages.take(kept), added])
+        order = joined.source_order()
+        rows = [(0, int(kept[j])) if j < len(kept) else (1, j - len(kept)) for j in order.tolist()]
+        tokens = _Tokens.gather([base.tokens, _Tokens.of(tokenize(_about(p)) for p in added)], rows)
+        return cls._of(key, joined.take(order), tokens, embedder, cache)
 
     @classmethod
     def _of(
         cls,
         key: str,
-        passages: Sequence[Passage],
+        passages: PassageTable,
         tokens: _Tokens,
         embedder: Embedder,
         cache: Path | None,
     ) -> DerivedIndex:
         bm25 = bm25s.BM25()
-        if passages:
+        if len(passages):
             # Each word as the vocabulary's one string, however many passages use it.
             bm25.index([tokens.doc(i) for i in range(len(passages))], show_progress=False)
-        speakers = {p.speaker or "" for p in passages}
-        return cls(key, passages, embedder, cache, tokens, bm25, _surnames(speakers, passages))
+        texts = (passages.text_of(i) for i in range(len(passages)))
+        return cls(
+            key, passages, embedder, cache, tokens, bm25, _surnames(passages.distinct("speaker"), texts)
+        )
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    def row(self, passage_id: str) -> int | None:
+        """The row of passage ``passage_id``; None when the index has none."""
+        return self.passages.row(passage_id)
 
     @cached_property
     def source_names(self) -> frozenset[str]:
@@ -217,8 +259,9 @@ class DerivedIndex:
         if self._words is None:
             # Each speaker, question and title once: counted with every passage, a speaker's name
             # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
-            labels = {label for p in self.passages for label in (p.speaker, p.question, p.title) if label}
-            self._words = word_counts([*(p.text for p in self.passages), *sorted(labels)])
+            labels = set().union(*(self.passages.distinct(name) for name in ("speaker", "question", "title")))
+            texts = [self.passages.text_of(i) for i in range(len(self.passages))]
+            self._words = word_counts([*texts, *sorted(label for label in labels if label)])
         return self._words
 
     @cached_property
@@ -229,13 +272,10 @@ class DerivedIndex:
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created if need be) for :meth:`load`."""
         folder.mkdir(parents=True, exist_ok=True)
-        # Field by field: astuple deep-copies every value, and took 6 s at 100,000 passages.
-        rows = [[getattr(p, name) for name in _PASSAGE_FIELDS] for p in self.passages]
-        (folder / "passages.json").write_bytes(orjson.dumps(rows))
-        np.savez(
-            folder / "tokens.npz", indptr=self.tokens.indptr, ids=self.tokens.ids, counts=self.tokens.counts
-        )
-        if self.passages:
+        self.passages.save(folder / "passages")
+        np.save(folder / "answers.npy", self.answers)
+        self.tokens.save(folder / "tokens")
+        if len(self.passages):
             self.bm25.save(str(folder / "bm25"))
         counts, forms = self._word_counts()
         words = {
@@ -272,14 +312,11 @@ class DerivedIndex:
         if cls.saved_key(folder) != key:
             return None
         try:
-            # orjson: the standard library's json took 1.4 s of a 3 s load at 100,000 passages.
-            rows = orjson.loads((folder / "passages.json").read_bytes())
-            passages = [Passage(*row) for row in rows]
+            passages = PassageTable.load(folder / "passages")
+            answers = np.load(folder / "answers.npy", allow_pickle=False)
             words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
-            with np.load(folder / "tokens.npz", allow_pickle=False) as data:
-                vocab = np.array(words["vocab"], dtype=object)
-                tokens = _Tokens(vocab, data["indptr"], data["ids"], data["counts"])
-            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if passages else bm25s.BM25()
+            tokens = _Tokens.load(folder / "tokens", np.array(words["vocab"], dtype=object))
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if len(passages) else bm25s.BM25()
             surnames = {k: set(v) for k, v in words["surnames"].items()}
             counts = (Counter(words["counts"]), Counter(words["forms"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -287,14 +324,17 @@ class DerivedIndex:
                 "rebuilding the derived index: the saved one in %s cannot be read (%s)", folder, exc
             )
             return None
-        return cls(key, passages, embedder, cache, tokens, bm25, surnames, counts)
+        return cls(key, passages, embedder, cache, tokens, bm25, surnames, counts, answers)
 
     def paragraph_goes_on(self, passage: Passage) -> tuple[bool, bool]:
         """Whether ``passage``'s paragraph goes on before it and after it: ingestion cut a long
         paragraph into several passages."""
-        key = (passage.source, passage.turn, passage.paragraph)
-        start, end = self.paragraph_spans.get(key, (passage.char_start, passage.char_end))
-        return start < passage.char_start, passage.char_end < end
+        row = self.row(passage.id)
+        if row is None:
+            return False, False
+        return int(self.paragraph_start[row]) < passage.char_start, passage.char_end < int(
+            self.paragraph_end[row]
+        )
 
     def idf(self, word: str, unused: Collection[str] = ()) -> float:
         """Inverse document frequency; a word the corpus never uses, or that is among ``unused``,
@@ -327,7 +367,7 @@ class DerivedIndex:
         """
         words = list(dict.fromkeys(query_tokens))
         known = [t for t in words if t in self.bm25.vocab_dict]
-        if not known or not self.passages:
+        if not known or not len(self.passages):
             return np.zeros(len(self.passages), dtype=np.float32)
         scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
         return scores / sum(self._bm25_idf(t, unused) for t in words)
@@ -352,10 +392,29 @@ class DerivedIndex:
     def asked_vectors(self, passage_id: str) -> np.ndarray:
         """The vectors of the sentences of the interviewer's question ``passage_id`` answers
         (no rows when it answers none)."""
-        i = self.position.get(passage_id)
+        i = self.row(passage_id)
         owner = -1 if i is None else int(self.question_index[i])
         rows = self.questions.owner == owner if owner >= 0 else np.zeros(len(self.questions.owner), bool)
         return self.questions.vectors[rows]
+
+
+def _paragraph_bounds(passages: PassageTable) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: where the paragraph its passage is of starts and ends, as far as the passages of
+    that paragraph reach (ingestion cuts a long paragraph into several)."""
+    columns = passages.columns
+    source, turn, paragraph = columns["source"], columns["turn"], columns["paragraph"]
+    if not len(passages):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort((paragraph, turn, source))
+    s, t, p = source[order], turn[order], paragraph[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (s[1:] != s[:-1]) | (t[1:] != t[:-1]) | (p[1:] != p[:-1])
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    start, end = np.empty(len(order), np.int64), np.empty(len(order), np.int64)
+    start[order] = np.minimum.reduceat(columns["char_start"][order], starts)[group]
+    end[order] = np.maximum.reduceat(columns["char_end"][order], starts)[group]
+    return start, end
 
 
 def _about(p: Passage) -> str:
@@ -370,7 +429,7 @@ def asks_back(text: str) -> bool:
     return text.rstrip().endswith("?") and len(text.split()) <= _ASKS_BACK_WORDS
 
 
-def _surnames(speakers: set[str], passages: Sequence[Passage]) -> dict[str, set[str]]:
+def _surnames(speakers: set[str], texts: Iterable[str]) -> dict[str, set[str]]:
     """Lower-cased surname -> the speaker labels ending in it, for the labels that look like a
     person's name: two words or more, the first not a stop word ("On Russia" is a heading), the
     last a word of three letters or more that the transcripts never write in lower case ("Ms.
@@ -386,15 +445,15 @@ def _surnames(speakers: set[str], passages: Sequence[Passage]) -> dict[str, set[
         if len(last) >= 3 and NAME_WORD.fullmatch(last) and not last.isupper():
             found.setdefault(last.lower(), set()).add(label)
     if found:
-        lower = {w for p in passages for w in NAME_WORD.findall(p.text) if w.islower()}
+        lower = {w for text in texts for w in NAME_WORD.findall(text) if w.islower()}
         found = {w: labels for w, labels in found.items() if w not in lower}
     return found
 
 
-def _question_vectors(passages: Sequence[Passage], embedder: Embedder, cache: Path | None) -> QuestionVectors:
+def _question_vectors(questions: Collection[str], embedder: Embedder, cache: Path | None) -> QuestionVectors:
     """The sentence vectors of each distinct interviewer question, saved beside the store by
     question, so that a rebuild neither splits nor embeds a question it has seen before."""
-    texts = sorted({p.question for p in passages if p.question})
+    texts = sorted(q for q in questions if q)
     keys = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
     file = cache / f"question-vectors-{embedder.dimension}.npz" if cache else None
     saved = _load_vectors(file)

@@ -217,14 +217,15 @@ class Store:
         return self._passages_where({"$and": [{"source": source}, {"turn": turn}]})
 
     def _passages_where(self, where: dict[str, Any] | None) -> list[Passage]:
-        """The passages ``where`` allows, in source order. Each page of rows becomes passages
-        before the next is read: a million rows held beside their passages took gigabytes."""
-        found = [
-            to_passage(i, text, meta)
-            for page in self._get_pages(["documents", "metadatas"], where)
-            for i, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
-        ]
-        return sorted(found, key=lambda p: (p.source, p.char_start))
+        """The passages ``where`` allows, in source order."""
+        return sorted(self._each_passage(where), key=lambda p: (p.source, p.char_start))
+
+    def _each_passage(self, where: dict[str, Any] | None = None) -> Iterator[Passage]:
+        """The passages ``where`` allows, in no particular order. Each page of rows becomes
+        passages before the next is read: a million rows held beside their passages took gigabytes."""
+        for page in self._get_pages(["documents", "metadatas"], where):
+            for i, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                yield to_passage(i, text, meta)
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with id ``passage_id``, or None when the store has none."""
@@ -309,7 +310,7 @@ class Store:
             index = self._updated(key, meta)
             how = "updated the"
             if index is None:
-                index = DerivedIndex.build(key, self.passages(), self._background, cache)
+                index = DerivedIndex.build(key, self._each_passage(), self._background, cache)
                 how = "built the"
             _save_index(index, folder)
         logger.info("%s indexes over %d passages in %.1f s", how, len(index), time.perf_counter() - started)

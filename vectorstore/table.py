@@ -27,7 +27,7 @@ _NUMBERS = [f.name for f in _FIELDS if "int" in str(f.type)]
 _NONE = -1  # a number or label that is None (paragraphs, turns and offsets are never negative)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # two tables of the same passages may number labels apart
 class PassageTable(Sequence[Passage]):
     """Passages in rows: ``table[i]`` is the :class:`Passage` of row ``i``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -54,10 +55,11 @@ class _Tokens:
 
     @classmethod
     def of(cls, docs: Iterable[Sequence[str]]) -> _Tokens:
-        """The words of ``docs``, read one doc at a time: a million passages' words held at once,
-        each a string of its own, took gigabytes."""
+        """The words of ``docs``, read one doc at a time, each row's in the order the doc first
+        uses them: a million passages' words held at once, each a string of its own, took
+        gigabytes, and sorting each row's took gigabytes more."""
         number: dict[str, int] = {}
-        ids, counts, lengths = array("q"), array("i"), array("q")
+        ids, counts, lengths = array("i"), array("i"), array("q")
         for doc in docs:
             counted = Counter(doc)
             ids.extend(number.setdefault(w, len(number)) for w in counted)
@@ -65,14 +67,12 @@ class _Tokens:
             lengths.append(len(counted))
         # Objects, not fixed-width strings: one very long "word" would widen every entry.
         vocab = np.array(sorted(number), dtype=object)
-        renumber = np.empty(len(vocab), np.int64)  # the order met -> the vocabulary's order
+        renumber = np.empty(len(vocab), np.int32)  # the order met -> the vocabulary's order
         renumber[np.array([number[w] for w in vocab.tolist()], dtype=np.int64)] = np.arange(len(vocab))
-        row_ids = renumber[np.array(ids, dtype=np.int64)]
-        row_lengths = np.array(lengths, dtype=np.int64)
-        rows = np.repeat(np.arange(len(row_lengths)), row_lengths)
-        order = np.lexsort((row_ids, rows))  # each row's words in the vocabulary's order
-        indptr = np.concatenate([[0], np.cumsum(row_lengths)]).astype(np.int64)
-        return cls(vocab, indptr, row_ids[order], np.array(counts, dtype=np.int32)[order])
+        indptr = np.concatenate([[0], np.cumsum(np.frombuffer(lengths, dtype=np.int64))]).astype(np.int64)
+        return cls(
+            vocab, indptr, renumber[np.frombuffer(ids, dtype=np.int32)], np.frombuffer(counts, np.int32)
+        )
 
     @classmethod
     def gather(cls, parts: Sequence[_Tokens], rows: Sequence[tuple[int, int]]) -> _Tokens:
@@ -87,12 +87,12 @@ class _Tokens:
             ids.append(renumber[which][part.ids[start:end]])
             counts.append(part.counts[start:end])
         indptr = np.concatenate([[0], np.cumsum([len(row) for row in ids])]).astype(np.int64)
-        joined = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        joined = np.concatenate(ids) if ids else np.zeros(0, np.int32)
         used = np.unique(joined)  # a removed source's own words go
         return cls(
             vocab[used],
             indptr,
-            np.searchsorted(used, joined).astype(np.int64),
+            np.searchsorted(used, joined).astype(np.int32),
             np.concatenate(counts or [np.zeros(0, np.int32)]),
         )
 
@@ -260,8 +260,8 @@ class DerivedIndex:
             # Each speaker, question and title once: counted with every passage, a speaker's name
             # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
             labels = set().union(*(self.passages.distinct(name) for name in ("speaker", "question", "title")))
-            texts = [self.passages.text_of(i) for i in range(len(self.passages))]
-            self._words = word_counts([*texts, *sorted(label for label in labels if label)])
+            texts = (self.passages.text_of(i) for i in range(len(self.passages)))
+            self._words = word_counts(itertools.chain(texts, sorted(label for label in labels if label)))
         return self._words
 
     @cached_property

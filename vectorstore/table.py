@@ -56,8 +56,8 @@ class PassageTable(Sequence[Passage]):
                 columns[name].append(_NONE if value is None else value)
         return cls(
             np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1"),
-            np.frombuffer(bytes(text), dtype=np.uint8),
-            np.array(ends, dtype=np.int64),
+            np.frombuffer(text, dtype=np.uint8),  # the bytearray itself, not a copy
+            np.frombuffer(ends, dtype=np.int64),
             list(number),
             {name: np.array(values, dtype=np.int64) for name, values in columns.items()},
         )
@@ -131,7 +131,7 @@ class PassageTable(Sequence[Passage]):
             text += self.text[start : start + length].tobytes()
         return PassageTable(
             self.ids[rows],
-            np.frombuffer(bytes(text), dtype=np.uint8),
+            np.frombuffer(text, dtype=np.uint8),
             np.cumsum(lengths, dtype=np.int64),
             self.labels,
             {name: values[rows] for name, values in self.columns.items()},

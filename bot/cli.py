@@ -251,7 +251,7 @@ def _eval(bot: Bot, args: argparse.Namespace) -> int:
             f"{args.file} asks of sources the store does not hold: {', '.join(missing)}. "
             'Ingest them first, or remove their "source".'
         )
-    for case in unfindable(cases, (p.text for p in index.passages)):
+    for case in unfindable(cases, index.passages.texts()):
         print(
             f"warning: {args.file}, line {case.line}: no ingested passage holds its gold span, so it "
             "counts as a miss whatever the answer; check the span against the transcript.",

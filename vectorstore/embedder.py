@@ -71,13 +71,10 @@ class Embedder:
 
         threading.Thread(target=load, name="quotebot-model-load", daemon=True).start()
 
-    def embed(self, texts: list[str], approximate: bool = False) -> np.ndarray:
-        """Unit-length embeddings, one row per text, so a dot product is cosine similarity.
-        ``approximate``: see :meth:`_read`."""
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text, so a dot product is cosine similarity."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if approximate:
-            return np.stack([pieces.vector for pieces in self._read(texts)])
         model = self.model
         with self._running:
             found = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)

@@ -184,7 +184,7 @@ class DerivedIndex:
         self.sources = passages.strings("source")
         self.speakers = passages.strings("speaker", none="")
         if answers is None:
-            answers = np.array([not asks_back(passages.text_of(i)) for i in range(len(passages))], dtype=bool)
+            answers = np.array([not asks_back(text) for text in passages.texts()], dtype=bool)
         self.answers = answers
         self.speaker_surnames = surnames
         self.speaker_by_lower = {s.lower(): s for s in passages.distinct("speaker") if s}
@@ -234,10 +234,8 @@ class DerivedIndex:
         if len(passages):
             # Each word as the vocabulary's one string, however many passages use it.
             bm25.index([tokens.doc(i) for i in range(len(passages))], show_progress=False)
-        texts = (passages.text_of(i) for i in range(len(passages)))
-        return cls(
-            key, passages, embedder, cache, tokens, bm25, _surnames(passages.distinct("speaker"), texts)
-        )
+        surnames = _surnames(passages.distinct("speaker"), passages.texts())
+        return cls(key, passages, embedder, cache, tokens, bm25, surnames)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -260,8 +258,9 @@ class DerivedIndex:
             # Each speaker, question and title once: counted with every passage, a speaker's name
             # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
             labels = set().union(*(self.passages.distinct(name) for name in ("speaker", "question", "title")))
-            texts = (self.passages.text_of(i) for i in range(len(self.passages)))
-            self._words = word_counts(itertools.chain(texts, sorted(label for label in labels if label)))
+            self._words = word_counts(
+                itertools.chain(self.passages.texts(), sorted(label for label in labels if label))
+            )
         return self._words
 
     @cached_property

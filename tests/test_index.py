@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import bm25s
 import numpy as np
 import pytest
 
@@ -165,5 +166,16 @@ def test_a_speaker_name_counts_once_when_spelling_is_corrected(embedder):
 
 def test_postings_list_the_rows_that_use_each_word_in_order():
     tokens = _Tokens.of([["b", "a"], ["c"], ["a", "a", "c"], []])
-    postings = tokens.postings()
+    postings = index_module._postings(index_module._bm25(tokens, rows_at_once=2))
     assert {w: rows.tolist() for w, rows in postings.items()} == {"a": [0, 2], "b": [0], "c": [1, 2]}
+
+
+def test_bm25_scores_each_word_as_bm25s_indexing_the_words_does(bundled_bot):
+    passages = bundled_bot.store.derived().passages
+    words = [tokenize(index_module._about(p)) for p in passages]
+    theirs = bm25s.BM25()
+    theirs.index(words, show_progress=False)
+    ours = index_module._bm25(_Tokens.of(words), rows_at_once=7)  # in slices, the last one short
+    assert len(passages) % 7 and set(ours.vocab_dict) == set(theirs.vocab_dict)
+    for word in set(ours.vocab_dict) - {""}:  # the empty word, which bm25s adds, scores nothing
+        np.testing.assert_array_equal(ours.get_scores([word]), theirs.get_scores([word]), err_msg=word)

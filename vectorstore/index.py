@@ -8,7 +8,6 @@ Deleting ``<store>/derived/`` loses nothing; it only costs a rebuild.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-import scipy.sparse
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest import Passage, sentence_spans
@@ -33,8 +31,9 @@ from vectorstore.spelling import Speller, word_counts
 from vectorstore.table import PassageTable
 
 logger = logging.getLogger(__name__)
-# Of a saved index: bump when what is saved changes (2: a passage's media; 3: word counts; 4: columns).
-_FORMAT = 4
+# Of a saved index: bump when what is saved changes (2: a passage's media; 3: word counts; 4: columns;
+# 5: the rows by word only as BM25's).
+_FORMAT = 5
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
@@ -50,8 +49,6 @@ class _Tokens:
     indptr: np.ndarray  # row i is ids[indptr[i] : indptr[i + 1]]
     ids: np.ndarray
     counts: np.ndarray  # how often row i uses each of its words
-    # The rows by word (the transpose): word w's rows are rows[bounds[w] : bounds[w + 1]]
-    by_word: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, docs: Iterable[Sequence[str]]) -> _Tokens:
@@ -99,46 +96,19 @@ class _Tokens:
     def of_row(self, row: int) -> frozenset[str]:
         return frozenset(self.vocab[self.ids[self.indptr[row] : self.indptr[row + 1]]].tolist())
 
-    def doc(self, row: int) -> list[str]:
-        """Row ``row``'s words, each as often as the passage uses it (in the vocabulary's order)."""
-        start, end = self.indptr[row], self.indptr[row + 1]
-        return list(np.repeat(self.vocab[self.ids[start:end]], self.counts[start:end]))
-
-    def postings(self) -> dict[str, np.ndarray]:
-        """Word -> the rows that use it, in order."""
-        bounds, rows = self.rows_by_word()
-        return {str(w): rows[bounds[i] : bounds[i + 1]] for i, w in enumerate(self.vocab.tolist())}
-
-    def rows_by_word(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.by_word is not None:
-            return self.by_word
-        # The rows by word are the transpose of the words by row (a sparse matrix's columns).
-        shape = (len(self.indptr) - 1, len(self.vocab))
-        by_word = scipy.sparse.csr_array((self.counts, self.ids, self.indptr), shape=shape).tocsc()
-        return by_word.indptr, by_word.indices
-
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        bounds, rows = self.rows_by_word()
-        arrays = {
-            "indptr": self.indptr,
-            "ids": self.ids,
-            "counts": self.counts,
-            "bounds": bounds,
-            "rows": rows,
-        }
-        for name, values in arrays.items():
-            np.save(folder / f"{name}.npy", values)
+        for name in ("indptr", "ids", "counts"):
+            np.save(folder / f"{name}.npy", getattr(self, name))
 
     @classmethod
     def load(cls, folder: Path, vocab: np.ndarray) -> _Tokens:
         """The words saved in ``folder``, mapped rather than read: a question reads a few rows'."""
         arrays = {
             name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-            for name in ("indptr", "ids", "counts", "bounds", "rows")
+            for name in ("indptr", "ids", "counts")
         }
-        by_word = (arrays.pop("bounds"), arrays.pop("rows"))
-        return cls(vocab, **arrays, by_word=by_word)
+        return cls(vocab, **arrays)
 
 
 @dataclass(frozen=True)
@@ -171,10 +141,9 @@ class DerivedIndex:
     ) -> None:
         self.key = key
         self.passages = passages
-        # Transposed once, for the postings and for saving.
-        self.tokens = tokens if tokens.by_word else dataclasses.replace(tokens, by_word=tokens.rows_by_word())
+        self.tokens = tokens
         self.bm25 = bm25
-        self.postings = self.tokens.postings()
+        self.postings = _postings(bm25)
         self.questions = _question_vectors(passages.distinct("question"), embedder, cache)
         label_number = {label: n for n, label in enumerate(passages.labels)}
         question_of = np.full(len(passages.labels) + 1, -1, dtype=np.int64)  # the last for no question
@@ -230,10 +199,7 @@ class DerivedIndex:
         embedder: Embedder,
         cache: Path | None,
     ) -> DerivedIndex:
-        bm25 = bm25s.BM25()
-        if len(passages):
-            # Each word as the vocabulary's one string, however many passages use it.
-            bm25.index([tokens.doc(i) for i in range(len(passages))], show_progress=False)
+        bm25 = _bm25(tokens) if len(passages) else bm25s.BM25()
         surnames = _surnames(passages.distinct("speaker"), passages.texts())
         return cls(key, passages, embedder, cache, tokens, bm25, surnames)
 
@@ -395,6 +361,67 @@ class DerivedIndex:
         owner = -1 if i is None else int(self.question_index[i])
         rows = self.questions.owner == owner if owner >= 0 else np.zeros(len(self.questions.owner), bool)
         return self.questions.vectors[rows]
+
+
+def _bm25(tokens: _Tokens, rows_at_once: int = 1 << 13) -> bm25s.BM25:
+    """bm25s's index of the passages whose words ``tokens`` counts, scored by bm25s's own formulas
+    as its ``index`` scores them, from the counts: ``index`` takes every word of every passage as
+    a Python object, and held eight gigabytes for a million passages.
+
+    Its matrix is by word (a column of scores per word, down the passages that use it), filled
+    ``rows_at_once`` passages at a time: transposing the whole matrix with scipy held several
+    copies of it, two gigabytes more at a million passages.
+    """
+    bm25 = bm25s.BM25()
+    indptr, ids = tokens.indptr, tokens.ids
+    n_docs, n_words = len(indptr) - 1, len(tokens.vocab)
+    slices = [(first, min(first + rows_at_once, n_docs)) for first in range(0, n_docs, rows_at_once)]
+    lengths = np.empty(n_docs, np.int64)  # each passage's words, repeats included
+    for first, last in slices:
+        start = indptr[first]
+        total = np.concatenate([[0], np.cumsum(tokens.counts[start : indptr[last]], dtype=np.int64)])
+        lengths[first:last] = total[indptr[first + 1 : last + 1] - start] - total[indptr[first:last] - start]
+    average = lengths.mean()
+    doc_freq = np.bincount(ids, minlength=n_words)
+    idf = bm25s.scoring._build_idf_array(
+        dict(enumerate(doc_freq.tolist())),
+        n_docs,
+        bm25s.scoring._select_idf_scorer(bm25.idf_method),
+        bm25.dtype,
+    )
+    tfc = bm25s.scoring._select_tfc_scorer(bm25.method)
+    column_start = np.concatenate([[0], np.cumsum(doc_freq)]).astype(np.int64)
+    data = np.empty(len(ids), dtype=bm25.dtype)
+    rows = np.empty(len(ids), dtype=bm25.int_dtype)
+    filled = column_start[:-1].copy()  # where each word's column goes on
+    for first, last in slices:
+        start, end = indptr[first], indptr[last]
+        words, per_row = ids[start:end], np.diff(indptr[first : last + 1])
+        counts = tokens.counts[start:end].astype(bm25.dtype)
+        scores = idf[words] * tfc(
+            counts, np.repeat(lengths[first:last], per_row), average, bm25.k1, bm25.b, bm25.delta
+        )
+        # By word, and within a word by passage (a stable sort of passages already in order).
+        order = np.argsort(words, kind="stable")
+        by_word = words[order]
+        at = filled[by_word] + np.arange(len(order)) - np.searchsorted(by_word, by_word)
+        data[at] = scores[order]
+        rows[at] = np.repeat(np.arange(first, last), per_row)[order]
+        filled += np.bincount(words, minlength=n_words)
+    bm25.scores = {"data": data, "indices": rows, "indptr": column_start, "num_docs": n_docs}
+    bm25.vocab_dict = {word: i for i, word in enumerate(tokens.vocab.tolist())}
+    bm25.vocab_dict[""] = n_words  # as ``index`` adds it
+    bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
+    bm25.nonoccurrence_array = None  # only BM25L and BM25+ use it
+    return bm25
+
+
+def _postings(bm25: bm25s.BM25) -> dict[str, np.ndarray]:
+    """Word -> the rows that use it, in order: the passages down its column of BM25 scores."""
+    if not getattr(bm25, "vocab_dict", None):  # no passages: bm25s has nothing indexed
+        return {}
+    bounds, rows = bm25.scores["indptr"], bm25.scores["indices"]
+    return {w: rows[bounds[i] : bounds[i + 1]] for w, i in bm25.vocab_dict.items() if i < len(bounds) - 1}
 
 
 def _paragraph_bounds(passages: PassageTable) -> tuple[np.ndarray, np.ndarray]:

@@ -275,6 +275,21 @@ def test_interrupted_ingest_is_completed_by_a_rerun(make_bot, transcript_copy):
     assert sorted(p.id for p in bot.store.passages()) == full
 
 
+def test_a_change_no_generation_records_is_seen_when_the_count_is_read_again(
+    make_bot, transcript_copy, monkeypatch
+):
+    bot = make_bot()
+    bot.ingest([transcript_copy])
+    before = bot.store.derived()
+    gone = sorted(p.id for p in bot.store.passages())[:3]
+    bot.store.collection.delete(ids=gone)  # as a write that crashed after a reader built its index
+    assert bot.store.derived() is before  # the count is not read again at every question
+    later = time.monotonic() + store_module._RECOUNT_SECONDS
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: later)
+    after = bot.store.derived()
+    assert len(after) == len(before) - 3 and not any(after.row(pid) is not None for pid in gone)
+
+
 def test_remove_source(make_bot):
     bot = make_bot()
     bot.ingest([BUNDLED, FIXTURES / "qa_short.txt"])

@@ -390,7 +390,7 @@ def _bm25(tokens: _Tokens, rows_at_once: int = 1 << 13) -> bm25s.BM25:
         bm25.dtype,
     )
     tfc = bm25s.scoring._select_tfc_scorer(bm25.method)
-    column_start = np.concatenate([[0], np.cumsum(doc_freq)]).astype(np.int64)
+    column_start = np.concatenate([[0], np.cumsum(doc_freq)])
     data = np.empty(len(ids), dtype=bm25.dtype)
     rows = np.empty(len(ids), dtype=bm25.int_dtype)
     filled = column_start[:-1].copy()  # where each word's column goes on

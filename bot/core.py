@@ -7,7 +7,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
@@ -105,6 +105,7 @@ class Bot:
         # A follow-up reads the question before it again, "Tell me more" ranks it again, and a
         # demo's audience asks the same questions: each is embedded once.
         self._question_pieces = lru_cache(maxsize=_QUESTION_CACHE)(self._embed_question)
+        self._chroma = ThreadPoolExecutor(thread_name_prefix="quotebot-chroma")
 
     def ask(
         self,
@@ -296,19 +297,21 @@ class Bot:
         passages whose interviewer question resembles the question) and their cheap signals;
         ``sentence`` and ``match`` stand in until the best are re-scored."""
         k = self.model.candidates
-        dense = self.store.nearest(query.vector, k, scope)
-        similarity = dict(dense)
         idf = partial(index.idf, unused=unused)
         bm25 = query.lexical(partial(index.lexical_scores, unused=unused))
         bm25[~allowed] = 0.0
+        local = set(top_indices(bm25, k, allowed))
+        local.update(top_indices(index.question_similarity(query.vector), k, allowed))
+        # Their vectors are fetched while Chroma searches: on a server, two round trips at once.
+        fetching = self._chroma.submit(self.store.vectors, [index.passages.id(i) for i in sorted(local)])
+        dense = self.store.nearest(query.vector, k, scope)
+        similarity = dict(dense)
+        for pid, vector in fetching.result().items():
+            similarity.setdefault(pid, float(vector @ query.vector))
         # A passage written since this question's view was taken is left for the next question.
         picked = {i for i in (index.row(pid) for pid, _ in dense) if i is not None and allowed[i]}
-        picked.update(top_indices(bm25, k, allowed))
-        picked.update(top_indices(index.question_similarity(query.vector), k, allowed))
-        rows = sorted(picked)
+        rows = sorted(picked | local)
         ids = [index.passages.id(i) for i in rows]
-        for pid, vector in self.store.vectors([pid for pid in ids if pid not in similarity]).items():
-            similarity[pid] = float(vector @ query.vector)
         passage_sim = np.array([similarity.get(pid, 0.0) for pid in ids], dtype=np.float32)
         features = {
             "passage": passage_sim,

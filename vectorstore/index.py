@@ -13,6 +13,10 @@ import itertools
 import json
 import logging
 import math
+import os
+import shutil
+import tempfile
+import weakref
 from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
@@ -36,6 +40,8 @@ logger = logging.getLogger(__name__)
 _FORMAT = 5
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
+_MOST_USES = 65_535  # of one word in one passage, as counted
+_RENUMBER_AT_ONCE = 1 << 22
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
 _ASKS_BACK_WORDS = 12
 
@@ -48,7 +54,7 @@ class _Tokens:
     vocab: np.ndarray  # the words, sorted
     indptr: np.ndarray  # row i is ids[indptr[i] : indptr[i + 1]]
     ids: np.ndarray
-    counts: np.ndarray  # how often row i uses each of its words
+    counts: np.ndarray  # how often row i uses each of its words (uint16: half the memory of int32)
 
     @classmethod
     def of(cls, docs: Iterable[Sequence[str]]) -> _Tokens:
@@ -56,20 +62,29 @@ class _Tokens:
         uses them: a million passages' words held at once, each a string of its own, took
         gigabytes, and sorting each row's took gigabytes more."""
         number: dict[str, int] = {}
-        ids, counts, lengths = array("i"), array("i"), array("q")
+        ids, counts, lengths = array("i"), array("H"), array("q")
         for doc in docs:
             counted = Counter(doc)
             ids.extend(number.setdefault(w, len(number)) for w in counted)
-            counts.extend(counted.values())
+            before = len(counts)
+            try:
+                counts.extend(counted.values())
+            except OverflowError:  # a word used more than 65,535 times in one passage counts that often
+                del counts[before:]
+                counts.extend(min(n, _MOST_USES) for n in counted.values())
             lengths.append(len(counted))
         # Objects, not fixed-width strings: one very long "word" would widen every entry.
         vocab = np.array(sorted(number), dtype=object)
         renumber = np.empty(len(vocab), np.int32)  # the order met -> the vocabulary's order
         renumber[np.array([number[w] for w in vocab.tolist()], dtype=np.int64)] = np.arange(len(vocab))
         indptr = np.concatenate([[0], np.cumsum(np.frombuffer(lengths, dtype=np.int64))]).astype(np.int64)
-        return cls(
-            vocab, indptr, renumber[np.frombuffer(ids, dtype=np.int32)], np.frombuffer(counts, np.int32)
-        )
+        word_ids = np.frombuffer(ids, dtype=np.int32)
+        # In place, a slice at a time: a renumbered copy of every id held a quarter of a gigabyte
+        # more at a million passages.
+        for start in range(0, len(word_ids), _RENUMBER_AT_ONCE):
+            chunk = word_ids[start : start + _RENUMBER_AT_ONCE]
+            chunk[:] = renumber[chunk]
+        return cls(vocab, indptr, word_ids, np.frombuffer(counts, np.uint16))
 
     @classmethod
     def gather(cls, parts: Sequence[_Tokens], rows: Sequence[tuple[int, int]]) -> _Tokens:
@@ -90,7 +105,7 @@ class _Tokens:
             vocab[used],
             indptr,
             np.searchsorted(used, joined).astype(np.int32),
-            np.concatenate(counts or [np.zeros(0, np.int32)]),
+            np.concatenate(counts or [np.zeros(0, np.uint16)]),
         )
 
     def of_row(self, row: int) -> frozenset[str]:
@@ -120,6 +135,27 @@ class QuestionVectors:
     owner: np.ndarray  # question index of each sentence row
 
 
+@dataclass(frozen=True)
+class _TextFacts:
+    """What the index takes from the passages' texts besides their words, read while the texts
+    are in memory: what it needs later can then be kept on disk (see :meth:`DerivedIndex._of`)."""
+
+    answers: np.ndarray  # per row: whether the passage answers (rather than asks back)
+    surnames: dict[str, set[str]]  # see _surnames
+    word_counts: tuple[Counter[str], Counter[str]]  # for the spelling dictionary, see word_counts
+
+    @classmethod
+    def of(cls, passages: PassageTable) -> _TextFacts:
+        # Each speaker, question and title once: counted with every passage, a speaker's name
+        # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
+        labels = set().union(*(passages.distinct(name) for name in ("speaker", "question", "title")))
+        return cls(
+            np.array([not asks_back(text) for text in passages.texts()], dtype=bool),
+            _surnames(passages.distinct("speaker"), passages.texts()),
+            word_counts(itertools.chain(passages.texts(), sorted(label for label in labels if label))),
+        )
+
+
 class DerivedIndex:
     """Everything retrieval needs beyond Chroma's nearest neighbours, for one collection state.
 
@@ -135,9 +171,7 @@ class DerivedIndex:
         cache: Path | None,
         tokens: _Tokens,
         bm25: bm25s.BM25,
-        surnames: dict[str, set[str]],
-        words: tuple[Counter[str], Counter[str]] | None = None,
-        answers: np.ndarray | None = None,
+        facts: _TextFacts,
     ) -> None:
         self.key = key
         self.passages = passages
@@ -152,13 +186,11 @@ class DerivedIndex:
         self.question_index = question_of[passages.columns["question"]]
         self.sources = passages.strings("source")
         self.speakers = passages.strings("speaker", none="")
-        if answers is None:
-            answers = np.array([not asks_back(text) for text in passages.texts()], dtype=bool)
-        self.answers = answers
-        self.speaker_surnames = surnames
+        self.answers = facts.answers
+        self.speaker_surnames = facts.surnames
         self.speaker_by_lower = {s.lower(): s for s in passages.distinct("speaker") if s}
         self.paragraph_start, self.paragraph_end = _paragraph_bounds(passages)
-        self._words = words
+        self._word_counts = facts.word_counts
 
     @classmethod
     def build(
@@ -168,7 +200,10 @@ class DerivedIndex:
         were read)."""
         table = PassageTable.of(passages)
         table = table.take(table.source_order())
-        return cls._of(key, table, _Tokens.of(tokenize(_about(p)) for p in table), embedder, cache)
+        tokens = _Tokens.of(tokenize(_about(p)) for p in table)
+        facts = _TextFacts.of(table)
+        table = _on_disk(table, cache)  # the one reference to the table in memory
+        return cls._of(key, table, tokens, facts, embedder, cache)
 
     @classmethod
     def updated(
@@ -184,11 +219,14 @@ class DerivedIndex:
         index a build from every passage gives, without reading or tokenizing the others again."""
         added = PassageTable.of(passages)
         kept = np.flatnonzero(~np.isin(base.sources, list(changed)))
-        joined = PassageTable.joined([base.passages.take(kept), added])
-        order = joined.source_order()
+        table = PassageTable.joined([base.passages.take(kept), added])
+        order = table.source_order()
         rows = [(0, int(kept[j])) if j < len(kept) else (1, j - len(kept)) for j in order.tolist()]
         tokens = _Tokens.gather([base.tokens, _Tokens.of(tokenize(_about(p)) for p in added)], rows)
-        return cls._of(key, joined.take(order), tokens, embedder, cache)
+        table = table.take(order)
+        facts = _TextFacts.of(table)
+        table = _on_disk(table, cache)  # the one reference to the table in memory
+        return cls._of(key, table, tokens, facts, embedder, cache)
 
     @classmethod
     def _of(
@@ -196,12 +234,12 @@ class DerivedIndex:
         key: str,
         passages: PassageTable,
         tokens: _Tokens,
+        facts: _TextFacts,
         embedder: Embedder,
         cache: Path | None,
     ) -> DerivedIndex:
         bm25 = _bm25(tokens) if len(passages) else bm25s.BM25()
-        surnames = _surnames(passages.distinct("speaker"), passages.texts())
-        return cls(key, passages, embedder, cache, tokens, bm25, surnames)
+        return cls(key, passages, embedder, cache, tokens, bm25, facts)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -219,20 +257,10 @@ class DerivedIndex:
         """The content words passage ``row`` is indexed by."""
         return self.tokens.of_row(row)
 
-    def _word_counts(self) -> tuple[Counter[str], Counter[str]]:
-        if self._words is None:
-            # Each speaker, question and title once: counted with every passage, a speaker's name
-            # would outweigh a word the speakers use ("defese" would be "Deese", not "defense").
-            labels = set().union(*(self.passages.distinct(name) for name in ("speaker", "question", "title")))
-            self._words = word_counts(
-                itertools.chain(self.passages.texts(), sorted(label for label in labels if label))
-            )
-        return self._words
-
     @cached_property
     def speller(self) -> Speller:
         """Corrects a question's misspelt words to the words of the passages (built on first use)."""
-        return Speller(*self._word_counts(), stemmer().stemWord, _SAY_NOTHING)
+        return Speller(*self._word_counts, stemmer().stemWord, _SAY_NOTHING)
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created if need be) for :meth:`load`."""
@@ -242,7 +270,7 @@ class DerivedIndex:
         self.tokens.save(folder / "tokens")
         if len(self.passages):
             self.bm25.save(str(folder / "bm25"))
-        counts, forms = self._word_counts()
+        counts, forms = self._word_counts
         words = {
             "vocab": self.tokens.vocab.tolist(),
             "surnames": {k: sorted(v) for k, v in self.speaker_surnames.items()},
@@ -282,14 +310,17 @@ class DerivedIndex:
             words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
             tokens = _Tokens.load(folder / "tokens", np.array(words["vocab"], dtype=object))
             bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if len(passages) else bm25s.BM25()
-            surnames = {k: set(v) for k, v in words["surnames"].items()}
-            counts = (Counter(words["counts"]), Counter(words["forms"]))
+            facts = _TextFacts(
+                answers,
+                {k: set(v) for k, v in words["surnames"].items()},
+                (Counter(words["counts"]), Counter(words["forms"])),
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             logger.warning(
                 "rebuilding the derived index: the saved one in %s cannot be read (%s)", folder, exc
             )
             return None
-        return cls(key, passages, embedder, cache, tokens, bm25, surnames, counts, answers)
+        return cls(key, passages, embedder, cache, tokens, bm25, facts)
 
     def paragraph_goes_on(self, passage: Passage) -> tuple[bool, bool]:
         """Whether ``passage``'s paragraph goes on before it and after it: ingestion cut a long
@@ -422,6 +453,39 @@ def _postings(bm25: bm25s.BM25) -> dict[str, np.ndarray]:
         return {}
     bounds, rows = bm25.scores["indptr"], bm25.scores["indices"]
     return {w: rows[bounds[i] : bounds[i + 1]] for w, i in bm25.vocab_dict.items() if i < len(bounds) - 1}
+
+
+def _on_disk(table: PassageTable, cache: Path | None) -> PassageTable:
+    """``table`` saved in a folder of its own in ``cache`` and mapped back, for a build that no
+    longer reads the texts: they leave memory while BM25 is built (0.4 GB at a million passages),
+    and saving the index links their files. The folder goes when the table does."""
+    if cache is None:
+        return table
+    folder = _spill_folder(cache)
+    mapped = table.on_disk(folder)
+    weakref.finalize(mapped, shutil.rmtree, folder, True)
+    return mapped
+
+
+def _spill_folder(cache: Path) -> Path:
+    """A new folder in ``cache`` for what a build keeps on disk, after removing those of builds
+    whose process has ended (a crash, or a kill, before the folder was removed)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("building-*"):
+        pid = old.name.split("-")[1]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"building-{os.getpid()}-", dir=cache))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        pass
+    return True
 
 
 def _paragraph_bounds(passages: PassageTable) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ of the distinct labels, and a :class:`Passage` is made only for a row that is as
 from __future__ import annotations
 
 import dataclasses
+import os
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class PassageTable(Sequence[Passage]):
     ends: np.ndarray  # where row i's text ends in ``text`` (it starts where row i - 1's ends)
     labels: list[str]  # the distinct labels
     columns: dict[str, np.ndarray]  # a label's number, or a number, by field name and row
+    saved_in: Path | None = None  # the folder its files are mapped from, if it was loaded
 
     @classmethod
     def of(cls, passages: Iterable[Passage]) -> PassageTable:
@@ -176,11 +178,18 @@ class PassageTable(Sequence[Passage]):
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        if self.saved_in is not None and _linked(self.saved_in, folder):
+            return
         np.save(folder / "ids.npy", self.ids)
         np.save(folder / "text.npy", self.text)
         np.save(folder / "ends.npy", self.ends)
         np.savez(folder / "columns.npz", **self.columns)  # type: ignore[arg-type]  # names, not options
         (folder / "labels.json").write_bytes(orjson.dumps(self.labels))
+
+    def on_disk(self, folder: Path) -> PassageTable:
+        """This table saved in ``folder`` and mapped back: its texts leave memory until read."""
+        self.save(folder)
+        return PassageTable.load(folder)
 
     @classmethod
     def load(cls, folder: Path) -> PassageTable:
@@ -193,4 +202,25 @@ class PassageTable(Sequence[Passage]):
             np.load(folder / "ends.npy", allow_pickle=False),
             orjson.loads((folder / "labels.json").read_bytes()),
             columns,
+            folder,
         )
+
+
+_FILES = ("ids.npy", "text.npy", "ends.npy", "columns.npz", "labels.json")
+
+
+def _linked(saved: Path, folder: Path) -> bool:
+    """Whether the files of the table saved in ``saved`` could be linked into ``folder``: the same
+    bytes, without reading half a gigabyte of text back through memory to write it again."""
+    if saved.resolve() == folder.resolve():
+        return True
+    made = []
+    try:
+        for name in _FILES:
+            os.link(saved / name, folder / name)
+            made.append(folder / name)
+    except OSError:  # another file system, or a file removed since: the table is written instead
+        for file in made:
+            file.unlink()
+        return False
+    return True

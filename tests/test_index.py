@@ -216,3 +216,11 @@ def test_a_build_keeps_the_texts_on_disk_and_saving_links_them(tmp_path, embedde
     assert not spill.exists()  # removed with the index; the saved copy stays whole
     loaded = DerivedIndex.load(tmp_path / "saved", "k", embedder)
     assert loaded is not None and [p.text for p in loaded.passages] == [p.text for p in index_texts]
+
+
+def test_a_build_where_nothing_can_be_written_keeps_the_texts_in_memory(tmp_path, embedder):
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache folder would be")
+    passages = [_passage(f"Answer number {i} on trade.", i) for i in range(3)]
+    index = DerivedIndex.build("k", passages, embedder, cache)
+    assert index.passages.saved_in is None and [p.text for p in index.passages] == [p.text for p in passages]

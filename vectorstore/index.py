@@ -461,8 +461,12 @@ def _on_disk(table: PassageTable, cache: Path | None) -> PassageTable:
     and saving the index links their files. The folder goes when the table does."""
     if cache is None:
         return table
-    folder = _spill_folder(cache)
-    mapped = table.on_disk(folder)
+    try:
+        folder = _spill_folder(cache)
+        mapped = table.on_disk(folder)
+    except OSError as exc:  # a read-only or full disk: built in memory, as it can be
+        logger.info("building the index in memory: %s", exc)
+        return table
     weakref.finalize(mapped, shutil.rmtree, folder, True)
     return mapped
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import hashlib
 import json
 import logging
@@ -84,10 +85,15 @@ _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
 
 
 def _return_freed_memory() -> None:
-    """Give the memory freed since back to the system. glibc keeps what a page of rows read
-    from Chroma held, in pieces it cannot reuse for the next: reading a million rows into the
-    derived index's table grew the process by 1.13 GB without this, 0.78 GB with it. A C library
-    without ``malloc_trim`` keeps it."""
+    """Give the memory a page of rows read from Chroma held back to the system.
+
+    On a server, each page's response stays in reference cycles until the collector next looks
+    at the oldest objects, which it seldom does in a large process: reading a million rows grew
+    the process by 0.26 GB every 100,000 of them without collecting, by 0.03 GB in all with it.
+    glibc then keeps what a page held, in pieces it cannot reuse for the next: embedded, a
+    million rows read into the derived index's table grew the process by 1.13 GB without
+    ``malloc_trim``, 0.78 GB with it (a C library without it keeps them)."""
+    gc.collect()
     trim = getattr(_LIBC, "malloc_trim", None)
     if trim is not None:
         trim(0)

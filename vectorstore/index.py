@@ -138,7 +138,7 @@ class QuestionVectors:
 @dataclass(frozen=True)
 class _TextFacts:
     """What the index takes from the passages' texts besides their words, read while the texts
-    are in memory: what it needs later can then be kept on disk (see :meth:`DerivedIndex._of`)."""
+    are in memory: the build then keeps them on disk (see :func:`_on_disk`)."""
 
     answers: np.ndarray  # per row: whether the passage answers (rather than asks back)
     surnames: dict[str, set[str]]  # see _surnames

@@ -105,7 +105,7 @@ class Bot:
         # A follow-up reads the question before it again, "Tell me more" ranks it again, and a
         # demo's audience asks the same questions: each is embedded once.
         self._question_pieces = lru_cache(maxsize=_QUESTION_CACHE)(self._embed_question)
-        self._chroma = ThreadPoolExecutor(thread_name_prefix="quotebot-chroma")
+        self._vector_fetches = ThreadPoolExecutor(thread_name_prefix="quotebot-vectors")
 
     def ask(
         self,
@@ -303,7 +303,8 @@ class Bot:
         local = set(top_indices(bm25, k, allowed))
         local.update(top_indices(index.question_similarity(query.vector), k, allowed))
         # Their vectors are fetched while Chroma searches: on a server, two round trips at once.
-        fetching = self._chroma.submit(self.store.vectors, [index.passages.id(i) for i in sorted(local)])
+        local_ids = [index.passages.id(i) for i in sorted(local)]
+        fetching = self._vector_fetches.submit(self.store.vectors, local_ids)
         dense = self.store.nearest(query.vector, k, scope)
         similarity = dict(dense)
         for pid, vector in fetching.result().items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from dataclasses import replace
 
 import bm25s
@@ -184,33 +185,38 @@ def test_bm25_scores_each_word_as_bm25s_indexing_the_words_does(bundled_bot):
 
 
 def test_a_word_used_more_than_a_count_holds_counts_as_the_most_it_holds():
-    tokens = _Tokens.of([["a", "b"], ["war"] * 70_000 + ["peace"], ["b"]])
+    # "peace" is counted before "war" overflows: that row is counted again, capped, not twice.
+    tokens = _Tokens.of([["a", "b"], ["peace"] + ["war"] * 70_000, ["b"]])
     assert tokens.counts.dtype == np.uint16
     words = tokens.vocab[tokens.ids].tolist()
     assert list(zip(words, tokens.counts.tolist(), strict=True)) == [
         ("a", 1),
         ("b", 1),
-        ("war", 65_535),
         ("peace", 1),
+        ("war", 65_535),
         ("b", 1),
     ]
 
 
 def test_a_build_keeps_the_texts_on_disk_and_saving_links_them(tmp_path, embedder):
-    abandoned = tmp_path / "building-999999999-x"  # a build whose process has ended
+    abandoned, recent = tmp_path / "building-crashed", tmp_path / "building-running"
     abandoned.mkdir()
+    recent.mkdir()
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
     passages = [_passage(f"Answer number {i} on trade.", i) for i in range(5)]
     index = DerivedIndex.build("k", passages, embedder, tmp_path)
-    assert not abandoned.exists()
+    assert not abandoned.exists() and recent.exists()
     spill = index.passages.saved_in
-    assert spill is not None and spill.parent == tmp_path
-    assert spill.name.startswith(f"building-{os.getpid()}-")
+    assert spill is not None and spill.parent == tmp_path and spill.name.startswith("building-")
     assert isinstance(index.passages.text, np.memmap) and index.answers.all()
     index_texts = list(index.passages)
     assert [p.text for p in index_texts] == [p.text for p in passages]
 
     index.save(tmp_path / "saved")
     assert (tmp_path / "saved/passages/text.npy").stat().st_ino == (spill / "text.npy").stat().st_ino
+    index.save(tmp_path / "saved")  # again, into its own links: nothing is written over
+    assert [p.text for p in index.passages] == [p.text for p in index_texts]
     del index
     gc.collect()
     assert not spill.exists()  # removed with the index; the saved copy stays whole

@@ -8,14 +8,15 @@ Deleting ``<store>/derived/`` loses nothing; it only costs a rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import logging
 import math
-import os
 import shutil
 import tempfile
+import time
 import weakref
 from array import array
 from collections import Counter
@@ -41,7 +42,8 @@ _FORMAT = 5
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself and logs every build
 
 _MOST_USES = 65_535  # of one word in one passage, as counted
-_RENUMBER_AT_ONCE = 1 << 22
+_IDS_RENUMBERED_AT_ONCE = 1 << 22
+_ABANDONED_AFTER = 3600.0  # seconds: a build's folder on disk older than this is left over
 _SAY_NOTHING = STOPWORDS | frozenset(STOPWORDS_EN_PLUS)  # words a misspelling is not corrected to
 _ASKS_BACK_WORDS = 12
 
@@ -54,7 +56,7 @@ class _Tokens:
     vocab: np.ndarray  # the words, sorted
     indptr: np.ndarray  # row i is ids[indptr[i] : indptr[i + 1]]
     ids: np.ndarray
-    counts: np.ndarray  # how often row i uses each of its words (uint16: half the memory of int32)
+    counts: np.ndarray  # how often row i uses each of its words (uint16 as built: half of int32's memory)
 
     @classmethod
     def of(cls, docs: Iterable[Sequence[str]]) -> _Tokens:
@@ -81,8 +83,8 @@ class _Tokens:
         word_ids = np.frombuffer(ids, dtype=np.int32)
         # In place, a slice at a time: a renumbered copy of every id held a quarter of a gigabyte
         # more at a million passages.
-        for start in range(0, len(word_ids), _RENUMBER_AT_ONCE):
-            chunk = word_ids[start : start + _RENUMBER_AT_ONCE]
+        for start in range(0, len(word_ids), _IDS_RENUMBERED_AT_ONCE):
+            chunk = word_ids[start : start + _IDS_RENUMBERED_AT_ONCE]
             chunk[:] = renumber[chunk]
         return cls(vocab, indptr, word_ids, np.frombuffer(counts, np.uint16))
 
@@ -202,7 +204,7 @@ class DerivedIndex:
         table = table.take(table.source_order())
         tokens = _Tokens.of(tokenize(_about(p)) for p in table)
         facts = _TextFacts.of(table)
-        table = _on_disk(table, cache)  # the one reference to the table in memory
+        table = _on_disk(table, cache)  # rebound: nothing else holds the table in memory
         return cls._of(key, table, tokens, facts, embedder, cache)
 
     @classmethod
@@ -225,7 +227,7 @@ class DerivedIndex:
         tokens = _Tokens.gather([base.tokens, _Tokens.of(tokenize(_about(p)) for p in added)], rows)
         table = table.take(order)
         facts = _TextFacts.of(table)
-        table = _on_disk(table, cache)  # the one reference to the table in memory
+        table = _on_disk(table, cache)  # rebound: nothing else holds the table in memory
         return cls._of(key, table, tokens, facts, embedder, cache)
 
     @classmethod
@@ -461,35 +463,30 @@ def _on_disk(table: PassageTable, cache: Path | None) -> PassageTable:
     and saving the index links their files. The folder goes when the table does."""
     if cache is None:
         return table
+    folder = None
     try:
         folder = _spill_folder(cache)
         mapped = table.on_disk(folder)
     except OSError as exc:  # a read-only or full disk: built in memory, as it can be
         logger.info("building the index in memory: %s", exc)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         return table
     weakref.finalize(mapped, shutil.rmtree, folder, True)
     return mapped
 
 
 def _spill_folder(cache: Path) -> Path:
-    """A new folder in ``cache`` for what a build keeps on disk, after removing those of builds
-    whose process has ended (a crash, or a kill, before the folder was removed)."""
+    """A new folder in ``cache`` for what a build keeps on disk, after removing those left for an
+    hour (by a build that crashed or was killed). A build writes its folder in seconds; removing
+    one later harms nothing on a POSIX system, where what was mapped from it stays readable and a
+    saved index holds its own links to the files."""
     cache.mkdir(parents=True, exist_ok=True)
     for old in cache.glob("building-*"):
-        pid = old.name.split("-")[1]
-        if pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"building-{os.getpid()}-", dir=cache))
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether it exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        pass
-    return True
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > _ABANDONED_AFTER:
+                shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="building-", dir=cache))
 
 
 def _paragraph_bounds(passages: PassageTable) -> tuple[np.ndarray, np.ndarray]:

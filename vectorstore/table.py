@@ -178,8 +178,10 @@ class PassageTable(Sequence[Passage]):
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        if self.saved_in is not None and _linked(self.saved_in, folder):
+        if self.saved_in is not None and _link_files(self.saved_in, folder):
             return
+        for name in _FILES:  # written anew, never into a file another table may map
+            (folder / name).unlink(missing_ok=True)
         np.save(folder / "ids.npy", self.ids)
         np.save(folder / "text.npy", self.text)
         np.save(folder / "ends.npy", self.ends)
@@ -209,17 +211,20 @@ class PassageTable(Sequence[Passage]):
 _FILES = ("ids.npy", "text.npy", "ends.npy", "columns.npz", "labels.json")
 
 
-def _linked(saved: Path, folder: Path) -> bool:
-    """Whether the files of the table saved in ``saved`` could be linked into ``folder``: the same
-    bytes, without reading half a gigabyte of text back through memory to write it again."""
-    if saved.resolve() == folder.resolve():
-        return True
+def _link_files(saved: Path, folder: Path) -> bool:
+    """Link the files of the table saved in ``saved`` into ``folder``: the same bytes, without
+    reading half a gigabyte of text back through memory to write it again. False when they
+    cannot be (another file system, a file removed since): the table is then written."""
     made = []
     try:
         for name in _FILES:
-            os.link(saved / name, folder / name)
-            made.append(folder / name)
-    except OSError:  # another file system, or a file removed since: the table is written instead
+            target = folder / name
+            if target.exists() and os.path.samefile(saved / name, target):
+                continue
+            target.unlink(missing_ok=True)
+            os.link(saved / name, target)
+            made.append(target)
+    except OSError:
         for file in made:
             file.unlink()
         return False

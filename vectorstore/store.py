@@ -89,10 +89,10 @@ def _return_freed_memory(collect: bool) -> None:
 
     ``collect``, for a server: each page's HTTP response stays in reference cycles until the
     collector next looks at the oldest objects, which it seldom does in a large process. Reading
-    a million rows grew the process by 0.26 GB every 100,000 of them without collecting, by
-    0.03 GB in all with it. The cycles are young when the page has just been dropped, so the
-    young generations are enough: a full collection took 100 ms a page in a process of 600,000
-    objects, holding up every other thread. Embedded, the pages leave no such cycles.
+    rows grew the process by 0.26 GB every 100,000 of them without collecting. The cycles are
+    young when the page has just been dropped, so collecting the young generations is enough
+    (0.06 GB in all over 100,000 rows), where a full collection took 100 ms a page in a process
+    of 600,000 objects, holding up every other thread. Embedded, the pages leave no such cycles.
     glibc then keeps what a page held, in pieces it cannot reuse for the next: embedded, a
     million rows read into the derived index's table grew the process by 1.13 GB without
     ``malloc_trim``, 0.78 GB with it (a C library without it keeps them)."""

@@ -111,3 +111,13 @@ def test_packing_fills_rows_without_overflowing_them():
     assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
     assert all(sum(lengths[i] for i in row) <= 256 for row in rows)
     assert len(rows) == 4  # 256 | 200+50+3+1 | 130+120 | 60+7: first-fit, longest first
+
+
+def test_once_the_model_is_loaded_numpy_multiplies_on_one_thread(embedder):
+    """numpy's OpenBLAS threads spin between calls, on the cores the model reads with."""
+    from threadpoolctl import threadpool_info
+
+    embedder.embed(["loaded"])
+    openblas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
+    assert openblas, "numpy is expected to come with OpenBLAS"
+    assert {lib["num_threads"] for lib in openblas} == {1}

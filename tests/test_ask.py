@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -514,3 +515,11 @@ def test_questions_at_once_embed_each_passage_once_and_answer_as_alone(make_bot,
     assert all([q.passage.id for q in a.quotes] == [q.passage.id for q in alone.quotes] for a in answers)
     assert all(a.quotes[0].highlight == alone.quotes[0].highlight for a in answers)
     assert not bot._detail_pending
+
+
+def test_what_the_warm_up_loads_is_left_out_of_the_collectors_scans(bundled_bot):
+    bundled_bot.warm_up()
+    # The model's libraries make some 400,000 objects; a full collection scanned them all.
+    assert gc.get_freeze_count() > 100_000
+    answer = bundled_bot.ask("What does Lavrov say about sanctions?")
+    assert answer.quotes, "a question after the warm-up is answered as before"

@@ -16,30 +16,36 @@ from bot import Bot, Settings
 from ingest.errors import StoreUnavailableError
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
+def start_server(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """``chroma run`` on ``path``, on the loopback, once it answers its heartbeat."""
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
     server = subprocess.Popen(
         [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return server
         except httpx.HTTPError:
             time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("the Chroma server did not start within 60 s")
-    yield url
+    server.kill()
+    pytest.fail("the Chroma server did not start within 60 s")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.terminate()
     server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    port = free_port()
+    server = start_server(tmp_path_factory.mktemp("chroma-server"), port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(server)
 
 
 @pytest.mark.slow  # starts a Chroma server
@@ -79,6 +85,27 @@ def test_unreachable_server_is_a_clear_error(embedder):
         bot.sources()
     message = str(caught.value)
     assert "Start the server" in message and "?." not in message and message.count("running?") <= 1
+
+
+@pytest.mark.slow  # starts a Chroma server
+def test_a_server_gone_mid_session_is_the_same_clear_error_and_its_return_is_answered(embedder, tmp_path):
+    port = free_port()
+    server = start_server(tmp_path / "chroma", port)
+    try:
+        bot = Bot(Settings(chroma_url=f"http://127.0.0.1:{port}"), embedder=embedder)
+        bot.ingest([BUNDLED])
+        question = "What does Lavrov say about sanctions?"
+        answered = bot.ask(question)
+        assert answered.quotes
+        stop_server(server)
+        with pytest.raises(StoreUnavailableError) as caught:
+            bot.ask(question)
+        assert "Start the server" in str(caught.value)
+        server = start_server(tmp_path / "chroma", port)
+        again = bot.ask(question)
+        assert [q.passage.id for q in again.quotes] == [q.passage.id for q in answered.quotes]
+    finally:
+        stop_server(server)
 
 
 @pytest.mark.slow  # starts a Chroma server

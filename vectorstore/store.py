@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import gc
 import hashlib
 import json
@@ -15,13 +16,14 @@ import statistics
 import threading
 import time
 import uuid
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
@@ -42,6 +44,7 @@ from vectorstore.index import DerivedIndex
 from vectorstore.scope import Scope
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COLLECTION = "passages"
 _GENERATION = "quotebot_generation"  # in the collection's metadata: a new value with every write
@@ -101,6 +104,20 @@ def _return_freed_memory(collect: bool) -> None:
     trim = getattr(_LIBC, "malloc_trim", None)
     if trim is not None:
         trim(0)
+
+
+def _reaching(method: Callable[..., T]) -> Callable[..., T]:
+    """``method`` of a :class:`Store`, with a server that cannot be reached (stopped, or gone
+    mid-session) reported as at opening rather than as an HTTP client's exception."""
+
+    @functools.wraps(method)
+    def reaching(self: Store, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except httpx.TransportError as exc:
+            raise self._unavailable("reach", exc) from exc
+
+    return reaching
 
 
 class Store:
@@ -188,18 +205,7 @@ class Store:
         except QuotebotError:
             raise
         except Exception as exc:
-            # Chroma's own message may end in a full stop or a question of its own.
-            why = str(exc).strip()
-            why += "" if why.endswith((".", "?", "!")) else "."
-            advice = (
-                "Start the server (`chroma run --path DIR --port 8000`) or point --chroma-url at a "
-                "running one."
-                if self.url
-                else "Check the folder and its permissions."
-            )
-            raise StoreUnavailableError(
-                f"Cannot open the passage store at {self.location}: {why} {advice}"
-            ) from exc
+            raise self._unavailable("open", exc) from exc
         self._client = client
         meta = collection.metadata or {}
         if _GENERATION not in meta:  # a store written before generations were recorded
@@ -216,11 +222,24 @@ class Store:
             )
         return collection
 
+    def _unavailable(self, doing: str, exc: Exception) -> StoreUnavailableError:
+        # Chroma's own message may end in a full stop or a question of its own.
+        why = str(exc).strip()
+        why += "" if why.endswith((".", "?", "!")) else "."
+        advice = (
+            "Start the server (`chroma run --path DIR --port 8000`) or point --chroma-url at a running one."
+            if self.url
+            else "Check the folder and its permissions."
+        )
+        return StoreUnavailableError(f"Cannot {doing} the passage store at {self.location}: {why} {advice}")
+
     # -- reading -------------------------------------------------------------------------
 
+    @_reaching
     def count(self) -> int:
         return int(self.collection.count())
 
+    @_reaching
     def nearest(self, embedding: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[str, float]]:
         """The ids of the ``k`` passages in ``scope`` nearest to ``embedding``, each with its cosine
         similarity. Ids only: the caller's derived index holds the passages, and reading their
@@ -235,10 +254,12 @@ class Store:
         )
         return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
+    @_reaching
     def passages(self, scope: Scope | None = None) -> list[Passage]:
         """Every passage in ``scope`` (all of them by default), in source order."""
         return self._passages_where(scope.where() if scope else None)
 
+    @_reaching
     def passages_of(self, source: str, turn: int) -> list[Passage]:
         """The passages of one answer (``turn``) of ``source``, in order."""
         return self._passages_where({"$and": [{"source": source}, {"turn": turn}]})
@@ -254,6 +275,7 @@ class Store:
             for i, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
                 yield to_passage(i, text, meta)
 
+    @_reaching
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with id ``passage_id``, or None when the store has none."""
         result = self.collection.get(ids=[passage_id], include=["documents", "metadatas"])
@@ -281,6 +303,7 @@ class Store:
             del page
             _return_freed_memory(collect=self.url is not None)
 
+    @_reaching
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """The stored embedding of each passage id (ids not in the store are left out)."""
         found: dict[str, np.ndarray] = {}
@@ -289,6 +312,7 @@ class Store:
             found.update(zip(page["ids"], np.asarray(page["embeddings"], dtype=np.float32), strict=True))
         return found
 
+    @_reaching
     def derived(self) -> DerivedIndex:
         """The lexical and question indexes for the collection as it is now.
 
@@ -383,6 +407,7 @@ class Store:
                 return DerivedIndex.load(folder, saved, self._background, self.cache_folder)
         return None
 
+    @_reaching
     def sources(self) -> list[SourceInfo]:
         """The ingested transcripts, with their speakers and passage counts."""
         result = self._get_all(include=["metadatas"])
@@ -421,6 +446,7 @@ class Store:
         report = IngestReport()
         return self.ingest_files(files_to_ingest(paths, report), report, progress, media)
 
+    @_reaching
     def ingest_files(
         self,
         files: dict[Path, bool],
@@ -625,6 +651,7 @@ class Store:
             self.collection.delete(ids=stale)
         logger.info("%s: %d passages stored, %d stale removed", ", ".join(sources), len(rows), len(stale))
 
+    @_reaching
     def remove(self, source: str) -> int:
         """Delete every passage of ``source``; returns how many were deleted."""
         with self._writing():

@@ -195,7 +195,10 @@ def open_source(
 ) -> tuple[str, gr.Sidebar, gr.Sidebar]:
     """The viewer opens on the clicked passage; the sources panel makes room for it. Its recording,
     if it has one a browser plays, is served by ``demo`` (see :func:`serve_recordings`)."""
-    ctx = bot.context(passage_id) if ui.PASSAGE_ID.fullmatch(passage_id) else None
+    try:
+        ctx = bot.context(passage_id) if ui.PASSAGE_ID.fullmatch(passage_id) else None
+    except QuotebotError as exc:  # the store cannot be read: a server gone, say
+        return ui.viewer_error(str(exc)), gr.Sidebar(open=True), gr.Sidebar(open=False)
     if ctx and demo is not None and ctx.passage.media and not ctx.media_problem:
         allowed = list(demo.allowed_paths or ())
         if ctx.passage.media not in allowed:  # its transcript was ingested since the chat started
@@ -234,10 +237,15 @@ def serve_recordings(demo: gr.Blocks | None, bot: Bot) -> None:
             demo.allowed_paths = served_media(bot.sources())
 
 
-def refresh(bot: Bot) -> tuple[str, gr.Dropdown, gr.Dropdown]:
-    """The sources panel and the two filters' choices, as the store holds them now."""
-    sources, speakers = filter_choices(bot)
-    return ui.sources_html(bot.sources()), gr.Dropdown(choices=sources), gr.Dropdown(choices=speakers)
+def refresh(bot: Bot) -> tuple[str, Any, Any]:
+    """The sources panel and the two filters' choices, as the store holds them now. A store that
+    cannot be read says so in the panel, and the filters keep what they offered."""
+    try:
+        sources, speakers = filter_choices(bot)
+        infos = bot.sources()
+    except QuotebotError as exc:
+        return ui.sources_error(str(exc)), gr.skip(), gr.skip()
+    return ui.sources_html(infos), gr.Dropdown(choices=sources), gr.Dropdown(choices=speakers)
 
 
 def add_transcript(

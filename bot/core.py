@@ -494,12 +494,14 @@ class Bot:
 
         What they load lives as long as the process, and the collector is told to pass it over:
         the model's libraries alone make 400,000 objects, and every full collection, one in about
-        forty questions, scanned them all and held that question up by 220 ms. Garbage is
-        collected first, as nothing frozen is collected again."""
+        forty questions, scanned them all and held that question up by 220 ms. A frozen object is
+        never collected, so each warm-up (the chat's come after each change it makes to the
+        store) first collects everything, what an earlier one froze included."""
         self.embedder.embed(["warm up"])
         index = self.store.derived()
         if self.settings.spelling:
             index.speller.correct("warm up")
+        gc.unfreeze()
         gc.collect()
         gc.freeze()
 

@@ -305,6 +305,16 @@ def viewer_missing() -> str:
     )
 
 
+def viewer_error(message: str) -> str:
+    """The viewer, when the store cannot say what the passage is."""
+    return f'<div class="qb-viewer qb-viewer-empty"><p class="qb-error">{esc(message)}</p></div>'
+
+
+def sources_error(message: str) -> str:
+    """The sources panel, when the store cannot say what it holds."""
+    return f'<div class="qb-sources"><p class="qb-error">{esc(message)}</p></div>'
+
+
 def sources_html(infos: list[SourceInfo]) -> str:
     """The sources panel: one card per ingested transcript."""
     if not infos:

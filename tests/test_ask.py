@@ -3,6 +3,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -518,8 +519,17 @@ def test_questions_at_once_embed_each_passage_once_and_answer_as_alone(make_bot,
 
 
 def test_what_the_warm_up_loads_is_left_out_of_the_collectors_scans(bundled_bot):
+    class Node:
+        pass
+
+    looped = Node()
+    looped.itself = looped
+    gone = weakref.ref(looped)
     bundled_bot.warm_up()
     # The model's libraries make some 400,000 objects; a full collection scanned them all.
     assert gc.get_freeze_count() > 100_000
+    del looped
+    bundled_bot.warm_up()  # as the chat does after each upload
+    assert gone() is None, "what a warm-up froze is collected by the next once it is garbage"
     answer = bundled_bot.ask("What does Lavrov say about sanctions?")
     assert answer.quotes, "a question after the warm-up is answered as before"

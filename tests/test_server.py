@@ -6,13 +6,14 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import BUNDLED, collapse, free_port
 
-from bot import Bot, Settings
+from bot import Bot, Settings, chat
 from ingest.errors import StoreUnavailableError
 
 
@@ -98,9 +99,22 @@ def test_a_server_gone_mid_session_is_the_same_clear_error_and_its_return_is_ans
         answered = bot.ask(question)
         assert answered.quotes
         stop_server(server)
-        with pytest.raises(StoreUnavailableError) as caught:
-            bot.ask(question)
-        assert "Start the server" in str(caught.value)
+        passage = answered.quotes[0].passage.id
+        for use in (
+            partial(bot.ask, question),
+            bot.sources,
+            partial(bot.context, passage),
+            partial(bot.ingest, [BUNDLED]),
+        ):
+            with pytest.raises(StoreUnavailableError) as caught:
+                use()
+            assert str(caught.value).startswith("Cannot reach the passage store at http://127.0.0.1:")
+            assert "Start the server" in str(caught.value)
+        # The chat says so where it would have shown what it asked for.
+        reply, _, _ = chat.converse(bot, question, [])
+        panel, _, _ = chat.refresh(bot)
+        viewer, _, _ = chat.open_source(bot, passage)
+        assert all("Start the server" in html for html in (reply, panel, viewer))
         server = start_server(tmp_path / "chroma", port)
         again = bot.ask(question)
         assert [q.passage.id for q in again.quotes] == [q.passage.id for q in answered.quotes]

@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -246,7 +247,14 @@ def _one_blas_thread() -> None:
     After each call OpenBLAS keeps its threads spinning, waiting for the next one, for about
     2^28 cycles; the model's threads then share the cores with them. Searching 100,000 passages,
     each question's model reading took 160 ms rather than 100 ms, and a question 215 ms rather
-    than 155 ms (median). The matrix products numpy does here are small enough for one thread."""
+    than 155 ms (median). The matrix products numpy does here are small enough for one thread.
+    An OpenBLAS of torch's own (some platforms' wheels bring one) is the model's, and left alone."""
     from threadpoolctl import ThreadpoolController
 
-    ThreadpoolController().select(internal_api="openblas").limit(limits=1)
+    controller = ThreadpoolController()
+    theirs = [
+        lib.filepath
+        for lib in controller.lib_controllers
+        if lib.internal_api == "openblas" and "torch" not in Path(lib.filepath).parts
+    ]
+    controller.limit(limits=dict.fromkeys(theirs, 1))

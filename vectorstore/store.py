@@ -224,7 +224,7 @@ class Store:
 
     def _unavailable(self, doing: str, exc: Exception) -> StoreUnavailableError:
         # Chroma's own message may end in a full stop or a question of its own.
-        why = str(exc).strip()
+        why = str(exc).strip() or type(exc).__name__
         why += "" if why.endswith((".", "?", "!")) else "."
         advice = (
             "Start the server (`chroma run --path DIR --port 8000`) or point --chroma-url at a running one."

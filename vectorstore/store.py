@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
@@ -45,6 +45,7 @@ from vectorstore.scope import Scope
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 
 COLLECTION = "passages"
 _GENERATION = "quotebot_generation"  # in the collection's metadata: a new value with every write
@@ -106,12 +107,12 @@ def _return_freed_memory(collect: bool) -> None:
         trim(0)
 
 
-def _reaching(method: Callable[..., T]) -> Callable[..., T]:
+def _reaching(method: Callable[Concatenate[Store, P], T]) -> Callable[Concatenate[Store, P], T]:
     """``method`` of a :class:`Store`, with a server that cannot be reached (stopped, or gone
     mid-session) reported as at opening rather than as an HTTP client's exception."""
 
     @functools.wraps(method)
-    def reaching(self: Store, *args: Any, **kwargs: Any) -> T:
+    def reaching(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
         except httpx.TransportError as exc:

@@ -241,10 +241,10 @@ def refresh(bot: Bot) -> tuple[str, Any, Any]:
     """The sources panel and the two filters' choices, as the store holds them now. A store that
     cannot be read says so in the panel, and the filters keep what they offered."""
     try:
-        sources, speakers = filter_choices(bot)
-        infos = bot.sources()
+        infos = bot.sources()  # every passage's metadata: read once for the panel and the filters
     except QuotebotError as exc:
         return ui.sources_error(str(exc)), gr.skip(), gr.skip()
+    sources, speakers = filter_choices(infos)
     return ui.sources_html(infos), gr.Dropdown(choices=sources), gr.Dropdown(choices=speakers)
 
 
@@ -280,9 +280,8 @@ def restore_placeholder() -> gr.Textbox:
     return gr.Textbox(placeholder=ASK_PLACEHOLDER)
 
 
-def filter_choices(bot: Bot) -> tuple[list[tuple[str, str]], list[str]]:
+def filter_choices(infos: Sequence[SourceInfo]) -> tuple[list[tuple[str, str]], list[str]]:
     """The filters' choices: (shortened title, file name) of each transcript, and every speaker."""
-    infos = bot.sources()
     sources = [(i.title if len(i.title) <= 70 else i.title[:68] + "…", i.source) for i in infos]
     speakers = sorted({s for i in infos for s in i.speakers})
     return sources, speakers
@@ -443,7 +442,7 @@ def show_link_question(bot: Bot, link: Link) -> tuple[Any, Any, Any]:
         return gr.skip(), gr.skip(), gr.skip()
     shown = [{"role": "user", "content": link.question}]
     try:
-        stored_sources, stored_speakers = filter_choices(bot)
+        stored_sources, stored_speakers = filter_choices(bot.sources())
         held = {source for _, source in stored_sources}
         sources = [s for s in link.sources if s in held]
         speakers = [s for s in _link_speakers(bot, link) if s in stored_speakers]
@@ -501,7 +500,7 @@ def build(bot: Bot, mcp: bool | None = None) -> gr.Blocks:
     """The chat app for ``bot``; with ``mcp`` (default: the ``mcp`` setting), its public API is
     the ``quote`` tool alone (bot/mcp_tool.py), which ``launch(mcp_server=True)`` serves."""
     mcp = bot.settings.mcp if mcp is None else mcp
-    sources, speakers = filter_choices(bot)
+    sources, speakers = filter_choices(bot.sources())
     # Exports pass through Gradio's cache: files older than a day are removed every hour.
     with gr.Blocks(title="quotebot", delete_cache=(3600, 86400)) as demo:
         with gr.Sidebar(
